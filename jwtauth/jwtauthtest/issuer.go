@@ -54,6 +54,7 @@ type Issuer struct {
 	URL string
 
 	server *httptest.Server
+	mux    *http.ServeMux
 	opts   IssuerOptions
 
 	mu        sync.Mutex
@@ -79,9 +80,9 @@ func NewIssuer(opts IssuerOptions) (*Issuer, error) {
 	if err := i.generate(); err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", i.serve)
-	i.server = httptest.NewTLSServer(mux)
+	i.mux = http.NewServeMux()
+	i.mux.HandleFunc("/", i.serve)
+	i.server = httptest.NewTLSServer(i.mux)
 	i.URL = i.server.URL + opts.Path
 	return i, nil
 }
@@ -126,6 +127,14 @@ func (i *Issuer) Authenticator(audiences ...string) jwtauth.JWTAuthenticator {
 	}
 	return a
 }
+
+// Handle registers an extra handler on the issuer's server (for example a
+// distributed-claims endpoint). pattern is a net/http ServeMux pattern
+// such as "/groups"; Server().URL + path reaches it.
+func (i *Issuer) Handle(pattern string, h http.Handler) { i.mux.Handle(pattern, h) }
+
+// ServerURL is the base URL of the TLS server (the issuer URL without Path).
+func (i *Issuer) ServerURL() string { return i.server.URL }
 
 // DiscoveryRequests and JWKSRequests count the requests served.
 func (i *Issuer) DiscoveryRequests() int { return int(i.discoveryHits.Load()) }
