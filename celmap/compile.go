@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/interpreter"
 )
 
 // Variable names, as in kube-apiserver.
@@ -87,11 +88,17 @@ func (e *Env) CompileUser(expr string) (*Program, error) {
 
 func compile(env *cel.Env, expr string, kind ResultKind) (*Program, error) {
 	ast, iss := env.Compile(expr)
-	if iss != nil && iss.Err() != nil {
+	if iss != nil { // cel-go returns issues only when there are errors
 		return nil, &CompileError{Expression: expr, Detail: "compilation failed: " + iss.String()}
 	}
+	// The result check is an identity comparison of the checked type with
+	// cel.BoolType, as upstream: an output type of any or dyn (for example
+	// claims.?flag.orValue(true)) is not bool.
 	if kind == BoolResult && ast.OutputType() != cel.BoolType {
 		return nil, &CompileError{Expression: expr, Detail: "must evaluate to bool"}
+	}
+	if _, err := cel.AstToCheckedExpr(ast); err != nil {
+		return nil, &CompileError{Expression: expr, Detail: "unexpected compilation error: " + err.Error()}
 	}
 	prg, err := env.Program(ast, programOptions()...)
 	if err != nil {
@@ -115,8 +122,16 @@ func (e *EvalError) Unwrap() error { return e.Err }
 
 // Eval evaluates the program against one activation (see NewClaimsActivation,
 // NewUserActivation). Evaluation is bounded by PerCallLimit and by ctx.
+//
+// act must have been built for this kind of program (claims or user); a
+// nil act resolves no variable. Eval is safe for concurrent use with
+// distinct activations.
 func (p *Program) Eval(ctx context.Context, act Activation) (Value, error) {
-	out, _, err := p.prg.ContextEval(ctx, act.activation())
+	var vars interpreter.Activation = emptyActivation{}
+	if act != nil {
+		vars = act.activation()
+	}
+	out, _, err := p.prg.ContextEval(ctx, vars)
 	if err != nil {
 		return Value{}, &EvalError{Expression: p.expr, Err: err}
 	}

@@ -1,0 +1,59 @@
+package discovery
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// snippetBytes is how much of an error response body is read for the
+// StatusError text.
+const snippetBytes = 512
+
+// get fetches rawURL and returns its body. It succeeds only for 200 OK
+// with a body of at most p.maxBody bytes; the whole request, body
+// included, is bounded by p.timeout and ctx. Content-Type is not checked:
+// many issuers serve keys as text/plain or application/jwk-set+json, and
+// the body must parse as JSON anyway.
+func (p *Provider) get(ctx context.Context, rawURL string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := p.client.Do(req)
+	if err != nil {
+		// *url.Error: names the URL, wraps the cause (context errors,
+		// ErrInsecureURL, ErrTooManyRedirects) for errors.Is.
+		return nil, err
+	}
+	defer resp.Body.Close()
+
+	if resp.StatusCode != http.StatusOK {
+		// Best effort: a failed read just means a shorter snippet.
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, snippetBytes))
+		return nil, &StatusError{
+			URL:        rawURL,
+			StatusCode: resp.StatusCode,
+			Status:     resp.Status,
+			Body:       sanitize(b, maxSnippet),
+		}
+	}
+	if resp.ContentLength > p.maxBody {
+		return nil, fmt.Errorf("GET %q: %w: Content-Length %d exceeds the limit of %d bytes", rawURL, ErrResponseTooLarge, resp.ContentLength, p.maxBody)
+	}
+	// Reading one byte more than allowed tells "exactly at the limit"
+	// from "over it" without trusting Content-Length (which may be absent
+	// or, with transparent gzip, describe the compressed size).
+	body, err := io.ReadAll(io.LimitReader(resp.Body, p.maxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("GET %q: reading body: %w", rawURL, err)
+	}
+	if int64(len(body)) > p.maxBody {
+		return nil, fmt.Errorf("GET %q: %w: body exceeds the limit of %d bytes", rawURL, ErrResponseTooLarge, p.maxBody)
+	}
+	return body, nil
+}

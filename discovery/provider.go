@@ -1,0 +1,215 @@
+package discovery
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Provider discovers one issuer and holds its keys. It is safe for
+// concurrent use by multiple goroutines and starts no goroutine of its
+// own; [Provider.Run] is the only background work, owned by its caller.
+type Provider struct {
+	issuerURL    string
+	discoveryURL string
+	client       *http.Client
+	timeout      time.Duration
+	maxBody      int64
+	minRefresh   time.Duration
+	now          func() time.Time
+
+	// doc and keys are written under mu but read without it, so the hot
+	// path (a cached document and key set) takes no lock.
+	doc  atomic.Pointer[Document]
+	keys atomic.Pointer[KeySet]
+
+	mu sync.Mutex
+	// discovering and fetching are the in-flight calls, nil when idle.
+	discovering *flight[*Document]
+	fetching    *flight[*KeySet]
+	// lastRefresh is when the last rate-limited key fetch started.
+	lastRefresh time.Time
+	// keysErr is the outcome of the last completed key fetch.
+	keysErr error
+	// lastErr is the outcome of the last completed fetch of either kind.
+	lastErr error
+}
+
+// New validates cfg and prepares a Provider. It does no I/O: discovery
+// happens on the first [Provider.Discover] (or in [Provider.Run]), and the
+// keys are fetched when [Provider.Keys] is first called, as in
+// kube-apiserver. Every configuration problem is reported, joined.
+func New(cfg Config) (*Provider, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	client, err := newClient(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &Provider{
+		issuerURL:    cfg.IssuerURL,
+		discoveryURL: discoveryURL(&cfg),
+		client:       client,
+		timeout:      cfg.Timeout,
+		maxBody:      cfg.MaxBodyBytes,
+		minRefresh:   cfg.MinRefreshInterval,
+		now:          cfg.Now,
+	}
+	if p.timeout == 0 {
+		p.timeout = DefaultTimeout
+	}
+	if p.maxBody == 0 {
+		p.maxBody = DefaultMaxBodyBytes
+	}
+	if p.minRefresh == 0 {
+		p.minRefresh = DefaultMinRefreshInterval
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	return p, nil
+}
+
+// IssuerURL returns Config.IssuerURL.
+func (p *Provider) IssuerURL() string { return p.issuerURL }
+
+// HTTPClient returns the client used for discovery and keys: the
+// configured CA and this package's redirect policy, no timeout of its own.
+// kube-apiserver uses the same client for distributed claims. Callers
+// MUST NOT modify it.
+func (p *Provider) HTTPClient() *http.Client { return p.client }
+
+// Document returns the discovery document, and false before the first
+// successful [Provider.Discover]. The document is read-only.
+func (p *Provider) Document() (*Document, bool) {
+	d := p.doc.Load()
+	return d, d != nil
+}
+
+// LastError returns the error of the most recent discovery or key fetch,
+// or nil if it succeeded or none has completed. Fetches abandoned because
+// the caller's context ended are not recorded, so a client hanging up
+// never shows as an unhealthy issuer.
+func (p *Provider) LastError() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lastErr
+}
+
+// Discover returns the discovery document, fetching it if no fetch has
+// succeeded yet. A successful result is kept for the Provider's lifetime,
+// as kube-apiserver fetches the document once; failures are not kept, so
+// the next call tries again. Concurrent callers share one fetch, each
+// returning early if its own ctx ends.
+//
+// The document's "issuer" must equal Config.IssuerURL exactly
+// ([ErrIssuerMismatch]), "jwks_uri" must be present ([ErrNoJWKSURL]) and
+// https ([ErrInsecureURL]).
+func (p *Provider) Discover(ctx context.Context) (*Document, error) {
+	for {
+		if d := p.doc.Load(); d != nil {
+			return d, nil
+		}
+		p.mu.Lock()
+		if d := p.doc.Load(); d != nil {
+			p.mu.Unlock()
+			return d, nil
+		}
+		if f := p.discovering; f != nil {
+			p.mu.Unlock()
+			if err := f.wait(ctx); err != nil {
+				return nil, fmt.Errorf("discovery: waiting for the discovery document: %w", err)
+			}
+			if f.abandoned {
+				continue // the fetching caller gave up; try again for ours
+			}
+			return f.val, f.err
+		}
+		f := newFlight[*Document]()
+		p.discovering = f
+		p.mu.Unlock()
+
+		doc, err := p.fetchDocument(ctx)
+		p.mu.Lock()
+		p.discovering = nil
+		f.abandoned = err != nil && ctx.Err() != nil
+		if err == nil {
+			p.doc.Store(doc)
+		}
+		if !f.abandoned {
+			p.lastErr = err
+		}
+		f.finish(doc, err)
+		p.mu.Unlock()
+		return doc, err
+	}
+}
+
+func (p *Provider) fetchDocument(ctx context.Context) (*Document, error) {
+	body, err := p.get(ctx, p.discoveryURL)
+	if err != nil {
+		return nil, fmt.Errorf("discovery: fetching discovery document: %w", err)
+	}
+	doc, err := parseDocument(body, p.issuerURL)
+	if err != nil {
+		return nil, fmt.Errorf("discovery: %w", err)
+	}
+	return doc, nil
+}
+
+// Run retries [Provider.Discover] every 10 seconds, starting at once,
+// until it succeeds or ctx ends, as kube-apiserver initialises a JWT
+// authenticator. It blocks; the caller owns the goroutine that runs it.
+// Errors are available from [Provider.LastError].
+func (p *Provider) Run(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		if _, err := p.Discover(ctx); err == nil {
+			return
+		}
+		timer.Reset(discoveryRetryInterval)
+	}
+}
+
+// flight is one fetch in progress, run by the caller that started it on
+// its own goroutine and with its own ctx. Others wait for done, or for
+// their ctx. If the fetching caller's ctx ends first, the fetch is
+// abandoned rather than failed: waiters whose ctx is still live start a
+// new one instead of inheriting someone else's cancellation (go-oidc
+// solves this by fetching on a goroutine with a stored context; we start
+// no goroutines).
+type flight[T any] struct {
+	done chan struct{}
+	// Set before done is closed, read only after.
+	val       T
+	err       error
+	abandoned bool
+}
+
+func newFlight[T any]() *flight[T] { return &flight[T]{done: make(chan struct{})} }
+
+func (f *flight[T]) finish(val T, err error) {
+	f.val, f.err = val, err
+	close(f.done)
+}
+
+// wait blocks until the flight ends or ctx does, and returns ctx's error
+// in the second case.
+func (f *flight[T]) wait(ctx context.Context) error {
+	select {
+	case <-f.done:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
