@@ -107,6 +107,8 @@ func (c *Config) validate() error {
 	}
 	if c.HTTPClient != nil && c.CertificateAuthority != "" {
 		add("Config.HTTPClient and Config.CertificateAuthority are mutually exclusive")
+	} else if c.CertificateAuthority != "" && !x509.NewCertPool().AppendCertsFromPEM([]byte(c.CertificateAuthority)) {
+		add("Config.CertificateAuthority holds no PEM certificate")
 	}
 	if c.Timeout < 0 {
 		add("Config.Timeout must not be negative, got %v", c.Timeout)
@@ -134,7 +136,7 @@ func checkHTTPS(raw string) error {
 	return nil
 }
 
-// newClient returns the HTTP client for c: a copy of c.HTTPClient, or a
+// newClient returns the HTTP client for a validated c: a copy of c.HTTPClient, or a
 // fresh client and transport (never shared with other Providers) that
 // trusts c.CertificateAuthority or the system roots.
 func newClient(c *Config) (*http.Client, error) {
@@ -146,9 +148,7 @@ func newClient(c *Config) (*http.Client, error) {
 	tlsConfig := &tls.Config{MinVersion: tls.VersionTLS12}
 	if c.CertificateAuthority != "" {
 		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM([]byte(c.CertificateAuthority)) {
-			return nil, errors.New("discovery: Config.CertificateAuthority holds no PEM certificate")
-		}
+		pool.AppendCertsFromPEM([]byte(c.CertificateAuthority)) // checked by validate
 		tlsConfig.RootCAs = pool
 	}
 	// The same settings as http.DefaultTransport, with our TLS config.

@@ -24,8 +24,8 @@ var (
 	// https URL with a host.
 	ErrInsecureURL = errors.New("URL must use https")
 
-	// ErrTooManyRedirects means a fetch was redirected more than
-	// maxRedirects times.
+	// ErrTooManyRedirects means a fetch was redirected more than 5
+	// times.
 	ErrTooManyRedirects = errors.New("too many redirects")
 
 	// ErrResponseTooLarge means a response body exceeded

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 )
 
@@ -23,7 +24,6 @@ func (p *Provider) get(ctx context.Context, rawURL string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "application/json")
 	resp, err := p.client.Do(req)
 	if err != nil {
 		// *url.Error: names the URL, wraps the cause (context errors,
@@ -48,7 +48,11 @@ func (p *Provider) get(ctx context.Context, rawURL string) ([]byte, error) {
 	// Reading one byte more than allowed tells "exactly at the limit"
 	// from "over it" without trusting Content-Length (which may be absent
 	// or, with transparent gzip, describe the compressed size).
-	body, err := io.ReadAll(io.LimitReader(resp.Body, p.maxBody+1))
+	limit := p.maxBody
+	if limit < math.MaxInt64 {
+		limit++
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
 		return nil, fmt.Errorf("GET %q: reading body: %w", rawURL, err)
 	}

@@ -9,6 +9,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"io"
+	"log"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -42,20 +44,25 @@ type testIssuer struct {
 	jwks        []byte
 	docHandler  http.HandlerFunc
 	jwksHandler http.HandlerFunc
+	// other serves paths other than discovery and keys.
+	other http.Handler
 }
 
 func newTestIssuer(t *testing.T, path string) *testIssuer {
 	t.Helper()
 	ti := &testIssuer{Path: path}
-	ti.Server = httptest.NewTLSServer(http.HandlerFunc(ti.serve))
+	ti.Server = httptest.NewUnstartedServer(http.HandlerFunc(ti.serve))
+	// Handshake failures are expected in some tests; keep the log quiet.
+	ti.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ti.StartTLS()
 	t.Cleanup(ti.Close)
 	ti.CA = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ti.Certificate().Raw}))
 	ti.setKeys(testKeys(t)[:1]...)
 	return ti
 }
 
-func (ti *testIssuer) IssuerURL() string    { return ti.URL + ti.Path }
-func (ti *testIssuer) JWKSURL() string      { return ti.URL + ti.Path + "/keys" }
+func (ti *testIssuer) IssuerURL() string     { return ti.URL + ti.Path }
+func (ti *testIssuer) JWKSURL() string       { return ti.URL + ti.Path + "/keys" }
 func (ti *testIssuer) DiscoveryPath() string { return ti.Path + "/.well-known/openid-configuration" }
 
 // config is a Config for this issuer with a frozen clock.
@@ -114,7 +121,7 @@ func (ti *testIssuer) document() map[string]any {
 
 func (ti *testIssuer) serve(w http.ResponseWriter, r *http.Request) {
 	ti.mu.Lock()
-	docHandler, jwksHandler, body := ti.docHandler, ti.jwksHandler, ti.jwks
+	docHandler, jwksHandler, body, other := ti.docHandler, ti.jwksHandler, ti.jwks, ti.other
 	ti.mu.Unlock()
 	switch r.URL.Path {
 	case ti.DiscoveryPath():
@@ -134,6 +141,10 @@ func (ti *testIssuer) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/jwk-set+json")
 		_, _ = w.Write(body)
 	default:
+		if other != nil {
+			other.ServeHTTP(w, r)
+			return
+		}
 		http.NotFound(w, r)
 	}
 }

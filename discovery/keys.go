@@ -105,10 +105,11 @@ func (p *Provider) Keys(ctx context.Context) (*KeySet, error) {
 		return nil, err
 	}
 	ks, _, err := p.fetchKeys(ctx, doc, false)
-	if err != nil {
-		return nil, err
+	if ks != nil {
+		// Another caller's set arrived while ours failed: it is usable.
+		return ks, nil
 	}
-	return ks, nil
+	return nil, err
 }
 
 // RefreshKeys fetches the JWKS now and returns the new set and true,
@@ -158,7 +159,8 @@ func (p *Provider) fetchKeys(ctx context.Context, doc *Document, refresh bool) (
 		}
 		now := p.now()
 		if limited := refresh || p.keysErr != nil; limited && !admitted {
-			if !p.lastRefresh.IsZero() && now.Sub(p.lastRefresh) < p.minRefresh && now.Sub(p.lastRefresh) >= 0 {
+			// A clock that went backwards (since < 0) does not block.
+			if since := now.Sub(p.lastRefresh); !p.lastRefresh.IsZero() && since >= 0 && since < p.minRefresh {
 				ks, err := p.keys.Load(), p.keysErr
 				p.mu.Unlock()
 				if ks == nil && !refresh {

@@ -74,9 +74,6 @@ func New(cfg Config) (*Provider, error) {
 	return p, nil
 }
 
-// IssuerURL returns Config.IssuerURL.
-func (p *Provider) IssuerURL() string { return p.issuerURL }
-
 // HTTPClient returns the client used for discovery and keys: the
 // configured CA and this package's redirect policy, no timeout of its own.
 // kube-apiserver uses the same client for distributed claims. Callers
@@ -203,13 +200,14 @@ func (f *flight[T]) finish(val T, err error) {
 	close(f.done)
 }
 
-// wait blocks until the flight ends or ctx does, and returns ctx's error
-// in the second case.
+// wait blocks until the flight ends or ctx does, and returns ctx.Err()
+// in the second case (not its cause, so that errors.Is(err,
+// context.Canceled) always works).
 func (f *flight[T]) wait(ctx context.Context) error {
 	select {
 	case <-f.done:
 		return nil
 	case <-ctx.Done():
-		return context.Cause(ctx)
+		return ctx.Err()
 	}
 }

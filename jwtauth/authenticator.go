@@ -55,9 +55,8 @@ type issuerAuthenticator struct {
 	// distributed resolves a distributed groups claim; nil unless
 	// claimMappings.groups.claim is set.
 	distributed *distributedResolver
-	// now is the clock (never nil); nowFunc is Options.Now (may be nil).
+	// now is the clock for exp and nbf (never nil).
 	now      func() time.Time
-	nowFunc  func() time.Time
 	maxToken int
 	// lastInlineDiscovery is the unix-nano time of the last discovery
 	// attempt made on the request path, to rate-limit them.
@@ -134,7 +133,8 @@ func newIssuerAuthenticator(c *compiledAuthenticator, opts Options, now func() t
 		DiscoveryURL:         jwt.Issuer.DiscoveryURL,
 		CertificateAuthority: jwt.Issuer.CertificateAuthority,
 		HTTPClient:           client,
-		Now:                  opts.Now,
+		// Options.Now is the clock for exp and nbf only: fetch scheduling
+		// runs on real time, so a frozen test clock cannot stop refreshes.
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jwtauth: jwt[%d]: %w", c.Index, err)
@@ -151,7 +151,6 @@ func newIssuerAuthenticator(c *compiledAuthenticator, opts Options, now func() t
 		usesCEL: c.Username != nil || c.Groups != nil || c.UID != nil ||
 			len(c.Extra) > 0 || len(c.ClaimRules) > 0,
 		now:      now,
-		nowFunc:  opts.Now,
 		maxToken: maxToken,
 	}
 	if claim := jwt.ClaimMappings.Groups.Claim; claim != "" {

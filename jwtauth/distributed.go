@@ -164,7 +164,7 @@ func (r *distributedResolver) verifier(iss string, parent *issuerAuthenticator) 
 	if err != nil || u.Scheme != "https" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("issuer must be an https URL without user info, query or fragment")
 	}
-	p, err := discovery.New(discovery.Config{IssuerURL: iss, HTTPClient: r.client, Now: parent.nowFunc})
+	p, err := discovery.New(discovery.Config{IssuerURL: iss, HTTPClient: r.client})
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,6 @@ func (r *distributedResolver) verifier(iss string, parent *issuerAuthenticator) 
 		sortedAudiences: parent.sortedAudiences,
 		provider:        p,
 		now:             parent.now,
-		nowFunc:         parent.nowFunc,
 		maxToken:        parent.maxToken,
 	}
 	r.verifiers[iss] = v

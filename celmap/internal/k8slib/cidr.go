@@ -137,7 +137,9 @@ func cidrToString(arg ref.Val) ref.Val {
 }
 
 // cidrContainsIP is also reached with an error value as ip when the string
-// overload failed to parse; that error is then returned unchanged.
+// overload failed to parse. Like upstream, that case reports "no such
+// overload" (the receiver is passed to MaybeNoSuchOverloadErr), whereas
+// cidrContainsCIDR returns the parse error.
 func cidrContainsIP(cidr, ip ref.Val) ref.Val {
 	c, ok := cidr.(cidrVal)
 	if !ok {

@@ -348,7 +348,7 @@ func (q *quantity) approximateFloat() float64 {
 	var base float64
 	var exp int
 	if q.isDec {
-		base, _ = new(big.Float).SetInt(q.unscaled).Float64()
+		base, _ = big.NewFloat(0).SetInt(q.unscaled).Float64()
 		exp = int(-q.decScale)
 	} else {
 		base = float64(q.value)

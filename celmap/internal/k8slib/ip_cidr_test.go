@@ -1,0 +1,121 @@
+package k8slib
+
+import (
+	"net/netip"
+	"testing"
+)
+
+func TestIP(t *testing.T) {
+	v4 := ipVal{netip.MustParseAddr("192.168.0.1")}
+	v6 := ipVal{netip.MustParseAddr("2001:db8::68")}
+	runCases(t, []evalCase{
+		{expr: `ip("192.168.0.1")`, want: v4},
+		{expr: `ip("192.168.0.1.0")`,
+			wantErr: `IP Address "192.168.0.1.0" parse error during conversion from string: ParseAddr("192.168.0.1.0"): IPv4 address too long`},
+		{expr: `isIP("192.168.0.1")`, want: true},
+		{expr: `isIP("192.168.0.1.0")`, want: false},
+		{expr: `ip.isCanonical("127.0.0.1")`, want: true},
+		{expr: `ip.isCanonical("127.0.0.1.0")`,
+			wantErr: `IP Address "127.0.0.1.0" parse error during conversion from string: ParseAddr("127.0.0.1.0"): IPv4 address too long`},
+		{expr: `ip("192.168.0.1").family()`, want: 4},
+		{expr: `ip("0.0.0.0").isUnspecified()`, want: true},
+		{expr: `ip("127.0.0.1").isUnspecified()`, want: false},
+		{expr: `ip("127.0.0.1").isLoopback()`, want: true},
+		{expr: `ip("1.2.3.4").isLoopback()`, want: false},
+		{expr: `ip("224.0.0.1").isLinkLocalMulticast()`, want: true},
+		{expr: `ip("224.0.1.1").isLinkLocalMulticast()`, want: false},
+		{expr: `ip("169.254.169.254").isLinkLocalUnicast()`, want: true},
+		{expr: `ip("192.168.0.1").isLinkLocalUnicast()`, want: false},
+		{expr: `ip("192.168.0.1").isGlobalUnicast()`, want: true},
+		{expr: `ip("255.255.255.255").isGlobalUnicast()`, want: false},
+		{expr: `ip("2001:db8::68")`, want: v6},
+		{expr: `ip("2001:db8:::68")`,
+			wantErr: `IP Address "2001:db8:::68" parse error during conversion from string: ParseAddr("2001:db8:::68"): each colon-separated field must have at least one digit (at ":68")`},
+		{expr: `isIP("2001:db8::68")`, want: true},
+		{expr: `isIP("2001:db8:::68")`, want: false},
+		{expr: `ip.isCanonical("2001:db8::68")`, want: true},
+		{expr: `ip.isCanonical("2001:DB8::68")`, want: false},
+		{expr: `ip.isCanonical("2001:db8:0::68")`, want: false},
+		{expr: `ip("2001:db8::68").family()`, want: 6},
+		{expr: `ip("::").isUnspecified()`, want: true},
+		{expr: `ip("::1").isUnspecified()`, want: false},
+		{expr: `ip("::1").isLoopback()`, want: true},
+		{expr: `ip("2001:db8::abcd").isLoopback()`, want: false},
+		{expr: `ip("ff02::1").isLinkLocalMulticast()`, want: true},
+		{expr: `ip("fd00::1").isLinkLocalMulticast()`, want: false},
+		{expr: `ip("fe80::1").isLinkLocalUnicast()`, want: true},
+		{expr: `ip("fd80::1").isLinkLocalUnicast()`, want: false},
+		{expr: `ip("2001:db8::abcd").isGlobalUnicast()`, want: true},
+		{expr: `ip("ff00::1").isGlobalUnicast()`, want: false},
+		// strictness beyond netip: no zones, no IPv4-mapped IPv6
+		{expr: `ip("fe80::1%eth0")`, wantErr: `IP address "fe80::1%eth0" with zone value is not allowed`},
+		{expr: `isIP("fe80::1%eth0")`, want: false},
+		{expr: `ip("::ffff:192.168.0.1")`, wantErr: `IPv4-mapped IPv6 address "::ffff:192.168.0.1" is not allowed`},
+		{expr: `isIP("::ffff:192.168.0.1")`, want: false},
+		{expr: `isIP("192.168.000.001")`, want: false},
+		{expr: `isIP(" 1.2.3.4")`, want: false},
+		{expr: `isIP(cidr("192.168.0.0/24"))`, wantCompileErr: `found no matching overload for 'isIP' applied to '\(net.CIDR\)'`},
+		{expr: `string(ip("192.168.0.1"))`, want: "192.168.0.1"},
+		{expr: `string(ip("2001:DB8::68"))`, want: "2001:db8::68"},
+		{expr: `type(ip("192.168.0.1")) == net.IP`, want: true},
+		{expr: `ip("192.168.0.1") == ip("192.168.0.1")`, want: true},
+		{expr: `ip("192.168.0.1") == ip("192.168.0.2")`, want: false},
+		{expr: `ip("::1") == ip("0:0::1")`, want: true},
+	})
+}
+
+func TestCIDR(t *testing.T) {
+	v4Net := cidrVal{netip.MustParsePrefix("192.168.0.0/24")}
+	v6Net := cidrVal{netip.MustParsePrefix("2001:db8::/32")}
+	runCases(t, []evalCase{
+		{expr: `cidr("192.168.0.0/24")`, want: v4Net},
+		{expr: `cidr("192.168.0.0/")`,
+			wantErr: `network address parse error during conversion from string: network address parse error during conversion from string: netip.ParsePrefix("192.168.0.0/"): bad bits after slash: ""`},
+		{expr: `cidr("192.168.0.0/24").containsIP(ip("192.168.0.1"))`, want: true},
+		{expr: `cidr("192.168.0.0/24").containsIP(ip("192.168.1.1"))`, want: false},
+		{expr: `cidr("192.168.0.0/24").containsIP("192.168.0.1")`, want: true},
+		{expr: `cidr("192.168.0.0/24").containsIP("192.168.1.1")`, want: false},
+		// upstream reports an unparsable IP string as "no such overload" here
+		// (but containsCIDR reports the parse error)
+		{expr: `cidr("192.168.0.0/24").containsIP("not-an-ip")`, wantErr: "no such overload"},
+		{expr: `cidr("192.168.0.0/24").containsIP(ip("2001:db8::1"))`, want: false},
+		{expr: `cidr("192.168.0.0/24").containsCIDR(cidr("192.168.0.0/25"))`, want: true},
+		{expr: `cidr("192.168.0.0/24").containsCIDR(cidr("192.168.0.1/32"))`, want: true},
+		{expr: `cidr("192.168.0.0/24").containsCIDR(cidr("192.168.0.0/23"))`, want: false},
+		{expr: `cidr("192.168.0.0/24").containsCIDR(cidr("192.169.0.1/32"))`, want: false},
+		{expr: `cidr("192.168.0.0/24").containsCIDR("192.168.0.0/25")`, want: true},
+		{expr: `cidr("192.168.0.0/24").containsCIDR("192.168.0.0/23")`, want: false},
+		{expr: `cidr("192.168.0.0/24").containsCIDR("nope")`,
+			wantErr: `network address parse error during conversion from string: network address parse error during conversion from string: netip.ParsePrefix("nope"): no '/'`},
+		{expr: `cidr("192.168.0.0/24").ip()`, want: ipVal{netip.MustParseAddr("192.168.0.0")}},
+		{expr: `cidr("192.168.0.1/24").ip()`, want: ipVal{netip.MustParseAddr("192.168.0.1")}},
+		{expr: `cidr("192.168.0.0/24").masked()`, want: v4Net},
+		{expr: `cidr("192.168.0.1/24").masked()`, want: v4Net},
+		{expr: `cidr("192.168.0.1/24") == cidr("192.168.0.0/24")`, want: false},
+		{expr: `cidr("192.168.0.0/24").prefixLength()`, want: 24},
+		{expr: `cidr("2001:db8::/32")`, want: v6Net},
+		{expr: `cidr("2001:db8::/")`,
+			wantErr: `network address parse error during conversion from string: network address parse error during conversion from string: netip.ParsePrefix("2001:db8::/"): bad bits after slash: ""`},
+		{expr: `cidr("2001:db8::/32").containsIP(ip("2001:db8::1"))`, want: true},
+		{expr: `cidr("2001:db8::/32").containsIP(ip("2001:dc8::1"))`, want: false},
+		{expr: `cidr("2001:db8::/32").containsIP("2001:db8::1")`, want: true},
+		{expr: `cidr("2001:db8::/32").containsIP("2001:dc8::1")`, want: false},
+		{expr: `cidr("2001:db8::/32").containsCIDR(cidr("2001:db8::/33"))`, want: true},
+		{expr: `cidr("2001:db8::/32").containsCIDR(cidr("2001:db8::/31"))`, want: false},
+		{expr: `cidr("2001:db8::/32").containsCIDR("2001:db8::/33")`, want: true},
+		{expr: `cidr("2001:db8::/32").containsCIDR("2001:db8::/31")`, want: false},
+		{expr: `cidr("2001:db8::/32").ip()`, want: ipVal{netip.MustParseAddr("2001:db8::")}},
+		{expr: `cidr("2001:db8::/32").masked()`, want: v6Net},
+		{expr: `cidr("2001:db8:1::/32").masked()`, want: v6Net},
+		{expr: `cidr("2001:db8::/32").prefixLength()`, want: 32},
+		{expr: `cidr("::ffff:192.168.0.0/120")`,
+			wantErr: `network address parse error during conversion from string: IPv4-mapped IPv6 address "::ffff:192.168.0.0/120" is not allowed`},
+		{expr: `isCIDR("fe80::%eth0/64")`, want: false},
+		{expr: `isCIDR("192.168.0.0/24")`, want: true},
+		{expr: `isCIDR("192.168.0.0/33")`, want: false},
+		{expr: `isCIDR("192.168.0.0")`, want: false},
+		{expr: `string(cidr("192.168.0.0/24"))`, want: "192.168.0.0/24"},
+		{expr: `string(cidr("192.168.0.1/24"))`, want: "192.168.0.1/24"},
+		{expr: `type(cidr("192.168.0.0/24")) == net.CIDR`, want: true},
+	})
+}

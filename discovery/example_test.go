@@ -1,0 +1,95 @@
+package discovery_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/pem"
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/structauth/structauth/discovery"
+)
+
+// newExampleIssuer starts an issuer serving one EC key with kid "k1".
+func newExampleIssuer() *httptest.Server {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		log.Fatal(err)
+	}
+	set := jwks(ecJWK("k1", key))
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			fmt.Fprintf(w, `{"issuer":%q,"jwks_uri":%q}`, srv.URL, srv.URL+"/keys")
+		case "/keys":
+			_, _ = w.Write(set)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	srv.StartTLS()
+	return srv
+}
+
+func ExampleProvider_Keys() {
+	srv := newExampleIssuer()
+	defer srv.Close()
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+
+	p, err := discovery.New(discovery.Config{
+		IssuerURL:            srv.URL,
+		CertificateAuthority: string(caPEM),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	// The first call discovers the issuer and fetches its keys.
+	ks, err := p.Keys(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("keys:", ks.Len())
+	fmt.Println("k1:", len(ks.Lookup("k1")))
+
+	// A kid the set lacks: refresh once (rate-limited, shared).
+	if len(ks.Lookup("k2")) == 0 {
+		ks, refreshed, err := p.RefreshKeys(ctx)
+		fmt.Println("refreshed:", refreshed, "err:", err, "k2:", len(ks.Lookup("k2")))
+	}
+	// Output:
+	// keys: 1
+	// k1: 1
+	// refreshed: true err: <nil> k2: 0
+}
+
+func ExampleProvider_Run() {
+	srv := newExampleIssuer()
+	defer srv.Close()
+	p, err := discovery.New(discovery.Config{IssuerURL: srv.URL, HTTPClient: srv.Client()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	// Run discovers in the background, retrying every 10 s; it returns on
+	// success or when ctx ends. Its caller owns the goroutine.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Run(ctx)
+	}()
+	<-done
+
+	doc, ok := p.Document()
+	fmt.Println(ok, doc.JWKSURI == srv.URL+"/keys", p.LastError())
+	// Output:
+	// true true <nil>
+}
