@@ -70,7 +70,7 @@ func (a *varActivation) Parent() interpreter.Activation { return nil }
 // that a missing activation is an evaluation error, not a panic.
 type emptyActivation struct{}
 
-func (emptyActivation) ResolveName(string) (any, bool)   { return nil, false }
+func (emptyActivation) ResolveName(string) (any, bool) { return nil, false }
 func (emptyActivation) Parent() interpreter.Activation { return nil }
 
 // claimFields adapts a ClaimSource to the lazy object.
@@ -97,7 +97,7 @@ func (c claimFields) loadField(name string) ref.Val {
 
 type noClaims struct{}
 
-func (noClaims) Names() []string                     { return nil }
+func (noClaims) Names() []string                    { return nil }
 func (noClaims) Raw(string) (json.RawMessage, bool) { return nil, false }
 
 // userFieldSet holds the user fields; each converts on first access.

@@ -64,9 +64,12 @@ type Program struct {
 func (p *Program) Expression() string { return p.expr }
 
 // CompileError is returned by CompileClaims and CompileUser. Detail is the
-// text kube-apiserver puts after "Invalid value: <expr>: ", for example
-// "compilation failed: ERROR: <input>:1:1: undeclared reference to 'foo' (in container '')\n | foo.bar\n | ^"
-// or "must evaluate to bool".
+// text kube-apiserver puts after "Invalid value: <expr>: ", either
+// "must evaluate to bool" or a multi-line compiler report such as
+//
+//	compilation failed: ERROR: <input>:1:1: undeclared reference to 'foo' (in container '')
+//	 | foo.bar
+//	 | ^
 type CompileError struct {
 	Expression string
 	Detail     string

@@ -167,6 +167,9 @@ func TestEvalCostLimit(t *testing.T) {
 	require.True(t, ok)
 	require.True(t, b)
 
+	if testing.Short() {
+		t.Skip("cel-go's cost tracker is quadratic in the inner list length: seconds, minutes under -race")
+	}
 	_, err = evalClaims(t, expr, list(2000))
 	require.EqualError(t, err, "expression '"+expr+"' resulted in error: operation cancelled: actual cost limit exceeded")
 }

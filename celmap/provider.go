@@ -41,10 +41,10 @@ var userFields = map[string]*cel.Type{
 // based type registry, each nested list or map by its path.
 func userDeclarations() map[string]declaredType {
 	return map[string]declaredType{
-		userTypeName:                     {kind: declObject, cel: cel.ObjectType(userTypeName), fields: userFields},
-		userTypeName + ".groups":         {kind: declList, cel: userFields["groups"]},
-		userTypeName + ".extra":          {kind: declMap, cel: userFields["extra"], elem: cel.ListType(cel.StringType)},
-		userTypeName + ".extra.@elem":    {kind: declList, cel: cel.ListType(cel.StringType)},
+		userTypeName:                  {kind: declObject, cel: cel.ObjectType(userTypeName), fields: userFields},
+		userTypeName + ".groups":      {kind: declList, cel: userFields["groups"]},
+		userTypeName + ".extra":       {kind: declMap, cel: userFields["extra"], elem: cel.ListType(cel.StringType)},
+		userTypeName + ".extra.@elem": {kind: declList, cel: cel.ListType(cel.StringType)},
 	}
 }
 

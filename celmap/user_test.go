@@ -13,7 +13,7 @@ func TestEvalUser(t *testing.T) {
 	full := NewUserActivation("oidc:jane", "007", []string{"system:masters", "dev"}, map[string][]string{
 		"example.org/a": {"v"},
 		"authentication.kubernetes.io/credential-id": {"JTI=1234"},
-		"bio.snorlax.org/3": {"true", "a", "b", "c"},
+		"bio.snorlax.org/3":                          {"true", "a", "b", "c"},
 	})
 	// 81: everything empty but the username.
 	bare := NewUserActivation(" ", "", nil, nil)

@@ -36,7 +36,7 @@ func ParseConfig(data []byte) (*AuthenticationConfiguration, error) {
 		return nil, err
 	}
 	cfg := &AuthenticationConfiguration{}
-	d := &configDecoder{version: version, budget: maxDecodeNodes}
+	d := &configDecoder{version: version, budget: decodeBudget(data)}
 	d.decodeStruct(root, reflect.ValueOf(cfg).Elem(), "", "")
 	if err := d.err(); err != nil {
 		return nil, err
@@ -53,7 +53,7 @@ func ParseAuthenticator(data []byte) (*JWTAuthenticator, error) {
 		return nil, err
 	}
 	a := &JWTAuthenticator{}
-	d := &configDecoder{version: "v1", budget: maxDecodeNodes}
+	d := &configDecoder{version: "v1", budget: decodeBudget(data)}
 	d.decodeStruct(root, reflect.ValueOf(a).Elem(), "", "")
 	if err := d.err(); err != nil {
 		return nil, err
@@ -61,8 +61,10 @@ func ParseAuthenticator(data []byte) (*JWTAuthenticator, error) {
 	return a, nil
 }
 
-// maxDecodeNodes bounds the work of expanding YAML aliases.
-const maxDecodeNodes = 1 << 20
+// decodeBudget bounds the work of expanding YAML aliases to a multiple of
+// the input size: without aliases a node costs at most two visits and
+// takes at least one byte, so only alias expansion can exhaust it.
+func decodeBudget(data []byte) int { return 4*len(data) + 1<<16 }
 
 // parseYAMLDocument returns the root mapping of the only document.
 func parseYAMLDocument(data []byte) (*yaml.Node, error) {
