@@ -1,16 +1,19 @@
 package jwtauth
 
 import (
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 )
 
-// This file reproduces the parts of k8s.io/apimachinery that shape
-// kube-apiserver's validation messages: field.Error and its ErrorBody,
-// the aggregate's "[e1, e2]" rendering, and IsDomainPrefixedPath with its
-// RFC 1123 messages. The texts must stay byte-for-byte identical, because
+// This file reproduces the parts of k8s.io/apimachinery and client-go that
+// shape kube-apiserver's validation messages: field.Error and its
+// ErrorBody, the aggregate's "[e1, e2]" rendering, IsDomainPrefixedPath
+// with its RFC 1123 messages, and cert.ParseCertsPEM. The texts must stay byte-for-byte identical, because
 // callers compare them with kube-apiserver's output.
 
 // FieldErrorType says what is wrong with a field. The values are
@@ -245,4 +248,44 @@ func kubeIsDomainPrefixedPath(p fieldPath, dpPath string) fieldErrorList {
 		errs = append(errs, fieldInvalid(p, path, kubeRegexError("Invalid path", kubeHTTPPathFmt)))
 	}
 	return errs
+}
+
+// kubeReservedDomain reports whether an extra key's domain is k8s.io,
+// kubernetes.io or a subdomain of either.
+func kubeReservedDomain(key string) bool {
+	domain, _, ok := strings.Cut(key, "/")
+	if !ok {
+		return false
+	}
+	for _, reserved := range []string{"kubernetes.io", "k8s.io"} {
+		if domain == reserved || strings.HasSuffix(domain, "."+reserved) {
+			return true
+		}
+	}
+	return false
+}
+
+// kubeParseCertsPEM mirrors client-go's cert.ParseCertsPEM: only
+// "CERTIFICATE" blocks without headers count; the first unparsable one is
+// an error; none at all is an error.
+func kubeParseCertsPEM(data []byte) error {
+	found := false
+	for len(data) > 0 {
+		var block *pem.Block
+		block, data = pem.Decode(data)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" || len(block.Headers) != 0 {
+			continue
+		}
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			return err
+		}
+		found = true
+	}
+	if !found {
+		return errors.New("data does not contain any valid RSA or ECDSA certificates")
+	}
+	return nil
 }

@@ -12,7 +12,7 @@ type feStringer struct{ C chan int }
 
 func (feStringer) String() string { return "stringer" }
 
-func TestFieldErrorFormatting(t *testing.T) {
+func TestValidateFieldErrorFormatting(t *testing.T) {
 	tests := []struct {
 		err  *FieldError
 		want string
@@ -57,12 +57,12 @@ func TestValidationErrorAggregate(t *testing.T) {
 	require.True(t, errors.As(err, &target))
 }
 
-func TestFieldPath(t *testing.T) {
+func TestValidateFieldPath(t *testing.T) {
 	require.Equal(t, fieldPath("issuer.url"), fieldPath("").child("issuer", "url"))
 	require.Equal(t, fieldPath("jwt[3].claimMappings.extra[0].key"), fieldPath("jwt").index(3).child("claimMappings", "extra").index(0).child("key"))
 }
 
-func TestKubeIsDomainPrefixedPath(t *testing.T) {
+func TestValidateDomainPrefixedPath(t *testing.T) {
 	const rfc1123 = `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`
 	longHost := strings.Repeat("a", 254)
 	tests := []struct{ in, want string }{

@@ -71,13 +71,10 @@ func parseYAMLDocument(data []byte) (*yaml.Node, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("jwtauth: empty config data")
 	}
-	// Like kube-apiserver, text that starts with "{" is JSON and must be
-	// valid JSON (no comments, no trailing commas, nothing after it).
+	// Like kube-apiserver, text that starts with "{" is JSON and is read
+	// by a JSON parser: YAML's escapes and scalar rules differ.
 	if trimmed := bytes.TrimLeft(data, " \t\r\n"); trimmed[0] == '{' {
-		var raw json.RawMessage
-		if err := json.Unmarshal(trimmed, &raw); err != nil {
-			return nil, fmt.Errorf("jwtauth: invalid JSON: %w", err)
-		}
+		return parseJSONDocument(data)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
@@ -106,6 +103,75 @@ func parseYAMLDocument(data []byte) (*yaml.Node, error) {
 	root := resolveAlias(doc.Content[0])
 	if root.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("jwtauth: line %d: config must be an object, got %s", root.Line, jsonKindOf(root))
+	}
+	return root, nil
+}
+
+// parseJSONDocument reads a JSON object into the same node tree the YAML
+// path produces, with JSON types as explicit tags and line numbers.
+func parseJSONDocument(data []byte) (*yaml.Node, error) {
+	var raw json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("jwtauth: invalid JSON: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	// Offsets only grow, so lines are counted incrementally.
+	lineNo, lineOff := 1, 0
+	line := func(off int) int {
+		off = min(off, len(data))
+		lineNo += bytes.Count(data[lineOff:off], []byte("\n"))
+		lineOff = off
+		return lineNo
+	}
+	var root *yaml.Node
+	// stack holds the open objects and arrays.
+	var stack []*yaml.Node
+	for {
+		off := int(dec.InputOffset())
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("jwtauth: invalid JSON: %w", err)
+		}
+		// InputOffset is before any separator; skip it to find the line.
+		for off < len(data) && strings.IndexByte(" \t\r\n,:", data[off]) >= 0 {
+			off++
+		}
+		n := &yaml.Node{Line: line(off)}
+		switch v := tok.(type) {
+		case json.Delim:
+			if v == '}' || v == ']' {
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			n.Kind, n.Tag = yaml.MappingNode, "!!map"
+			if v == '[' {
+				n.Kind, n.Tag = yaml.SequenceNode, "!!seq"
+			}
+		case string:
+			n.Kind, n.Tag, n.Value, n.Style = yaml.ScalarNode, "!!str", v, yaml.DoubleQuotedStyle
+		case json.Number:
+			n.Kind, n.Tag, n.Value, n.Style = yaml.ScalarNode, "!!float", v.String(), yaml.TaggedStyle
+		case bool:
+			n.Kind, n.Tag, n.Value, n.Style = yaml.ScalarNode, "!!bool", strconv.FormatBool(v), yaml.TaggedStyle
+		case nil:
+			n.Kind, n.Tag, n.Value, n.Style = yaml.ScalarNode, "!!null", "null", yaml.TaggedStyle
+		}
+		if len(stack) == 0 {
+			root = n
+		} else {
+			top := stack[len(stack)-1]
+			top.Content = append(top.Content, n)
+		}
+		if n.Kind != yaml.ScalarNode {
+			stack = append(stack, n)
+		}
+	}
+	if root == nil || root.Kind != yaml.MappingNode {
+		return nil, errors.New("jwtauth: invalid JSON: not an object")
 	}
 	return root, nil
 }

@@ -50,6 +50,29 @@ func TestParseConfigVersions(t *testing.T) {
 	}
 }
 
+func TestParseConfigJSON(t *testing.T) {
+	// JSON is read by a JSON parser, as kube-apiserver does: JSON escapes
+	// YAML lacks (\/ and surrogate pairs) work, tabs are fine, and strict
+	// errors carry the line of the offending key.
+	in := "{\n\t\"apiVersion\": \"apiserver.config.k8s.io/v1\",\n\t\"kind\": \"AuthenticationConfiguration\",\n" +
+		"\t\"jwt\": [{\n\t\t\"issuer\": {\"url\": \"https:\\/\\/x\", \"audiences\": [\"a\\u00e9\", \"\\ud83d\\ude00\", \"#c\", \"yes\", \"1\"], \"audienceMatchPolicy\": \"MatchAny\"},\n" +
+		"\t\t\"claimMappings\": {\"username\": {\"expression\": \"claims.sub\"}}\n\t}]\n}\n"
+	cfg, err := ParseConfig([]byte(in))
+	require.NoError(t, err)
+	require.Equal(t, "https://x", cfg.JWT[0].Issuer.URL)
+	require.Equal(t, []string{"aé", "😀", "#c", "yes", "1"}, cfg.JWT[0].Issuer.Audiences)
+	require.NoError(t, ValidateConfig(cfg, ValidateOptions{}))
+
+	_, err = ParseConfig([]byte(strings.Replace(in, `"claimMappings"`, `"claimMapping"`, 1)))
+	require.EqualError(t, err, `jwtauth: strict decoding error: unknown field "jwt[0].claimMapping" (line 6)`)
+	_, err = ParseConfig([]byte(strings.Replace(in, `"MatchAny"`, `true`, 1)))
+	require.EqualError(t, err, "jwtauth: line 5: json: cannot unmarshal bool into Go struct field Issuer.jwt.issuer.audienceMatchPolicy of type v1.AudienceMatchPolicyType")
+	_, err = ParseConfig([]byte(strings.Replace(in, `"MatchAny"`, `1e400`, 1)))
+	require.EqualError(t, err, "jwtauth: line 5: json: cannot unmarshal number into Go struct field Issuer.jwt.issuer.audienceMatchPolicy of type v1.AudienceMatchPolicyType")
+	_, err = ParseConfig([]byte(`{"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration", "jwt": [{"": 1, "<<": {}}]}`))
+	require.EqualError(t, err, `jwtauth: strict decoding error: unknown field "jwt[0]." (line 1), unknown field "jwt[0].<<" (line 1)`)
+}
+
 func TestParseConfigEmpty(t *testing.T) {
 	for _, in := range []string{"", "   \n\t", "# only a comment\n", "---\n", "---\n...\n"} {
 		_, err := ParseConfig([]byte(in))
@@ -194,7 +217,7 @@ func TestParseConfigYAML11Scalars(t *testing.T) {
 }
 
 func TestParseConfigAliasesAndMerge(t *testing.T) {
-	cfg, err := ParseConfig([]byte(ptHeader + `jwt:
+	_, err := ParseConfig([]byte(ptHeader + `jwt:
 - issuer: &iss
     url: https://a.example.com
     audiences: &auds [aud1, aud2]
@@ -209,7 +232,7 @@ func TestParseConfigAliasesAndMerge(t *testing.T) {
 	require.Error(t, err, "a merged key repeated explicitly is a duplicate in strict mode")
 	require.Contains(t, err.Error(), `duplicate field "jwt[1].issuer.url"`)
 
-	cfg, err = ParseConfig([]byte(ptHeader + `jwt:
+	cfg, err := ParseConfig([]byte(ptHeader + `jwt:
 - issuer: &iss
     url: https://a.example.com
     audiences: &auds [aud1, aud2]
@@ -276,10 +299,10 @@ func TestParseAuthenticator(t *testing.T) {
 	}
 }
 
-// TestConfigFixtures checks every file in testdata/config: valid-* and
+// TestParseConfigFixtures checks every file in testdata/config: valid-* and
 // aks* files parse and validate; invalid-* files carry their expected
 // error on the first line, "# want-parse: <text>" or "# want-validate: <text>".
-func TestConfigFixtures(t *testing.T) {
+func TestParseConfigFixtures(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(ptConfigDir, "*"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)

@@ -1,8 +1,6 @@
 package jwtauth
 
 import (
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/url"
@@ -75,7 +73,8 @@ type compiledExtra struct {
 
 // compiledAuthenticator is one validated jwt entry with its CEL programs.
 type compiledAuthenticator struct {
-	Index  int
+	Index int
+	// Config is a deep copy of the jwt entry.
 	Config *JWTAuthenticator
 	// ClaimRules are the expression-form claimValidationRules, in order.
 	ClaimRules []compiledRule
@@ -106,7 +105,7 @@ func compileConfig(cfg *AuthenticationConfiguration, opts ValidateOptions) ([]*c
 	seenIssuers := make(map[string]bool, len(cfg.JWT))
 	seenDiscovery := make(map[string]bool, len(cfg.JWT))
 	for i := range cfg.JWT {
-		a := &cfg.JWT[i]
+		a := cloneJWTAuthenticator(&cfg.JWT[i])
 		p := root.index(i)
 		out = append(out, v.authenticator(a, p, i))
 		if seenIssuers[a.Issuer.URL] {
@@ -135,6 +134,23 @@ func compileConfig(cfg *AuthenticationConfiguration, opts ValidateOptions) ([]*c
 	return out, nil
 }
 
+// cloneJWTAuthenticator deep-copies a, so that an authenticator built
+// from it does not change if the caller later edits its configuration.
+func cloneJWTAuthenticator(a *JWTAuthenticator) *JWTAuthenticator {
+	c := *a
+	c.Issuer.Audiences = slices.Clone(a.Issuer.Audiences)
+	c.ClaimValidationRules = slices.Clone(a.ClaimValidationRules)
+	c.UserValidationRules = slices.Clone(a.UserValidationRules)
+	c.ClaimMappings.Extra = slices.Clone(a.ClaimMappings.Extra)
+	for _, p := range []**string{&c.ClaimMappings.Username.Prefix, &c.ClaimMappings.Groups.Prefix} {
+		if *p != nil {
+			s := **p
+			*p = &s
+		}
+	}
+	return &c
+}
+
 // kubeAnonymousCondition has no JSON tags so that a bad value prints as
 // kube-apiserver prints its internal type: [{"Path":"/healthz"}].
 type kubeAnonymousCondition struct{ Path string }
@@ -142,7 +158,7 @@ type kubeAnonymousCondition struct{ Path string }
 func kubeAnonymousConditions(cs []AnonymousAuthCondition) []kubeAnonymousCondition {
 	out := make([]kubeAnonymousCondition, len(cs))
 	for i, c := range cs {
-		out[i] = kubeAnonymousCondition{Path: c.Path}
+		out[i] = kubeAnonymousCondition(c)
 	}
 	return out
 }
@@ -285,31 +301,6 @@ func (v *configValidator) certificateAuthority(ca string, p fieldPath) {
 	}
 }
 
-// kubeParseCertsPEM mirrors client-go's cert.ParseCertsPEM: only
-// "CERTIFICATE" blocks without headers count; the first unparsable one is
-// an error; none at all is an error.
-func kubeParseCertsPEM(data []byte) error {
-	found := false
-	for len(data) > 0 {
-		var block *pem.Block
-		block, data = pem.Decode(data)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" || len(block.Headers) != 0 {
-			continue
-		}
-		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
-			return err
-		}
-		found = true
-	}
-	if !found {
-		return errors.New("data does not contain any valid RSA or ECDSA certificates")
-	}
-	return nil
-}
-
 func (v *configValidator) egressSelector(t string, p fieldPath) {
 	switch t {
 	case "", "controlplane", "cluster":
@@ -326,7 +317,8 @@ func (v *configValidator) compile(p fieldPath, expr string, compile func() (*cel
 	}
 	var ce *celmap.CompileError
 	switch {
-	case errors.As(err, &ce) && strings.HasPrefix(ce.Detail, "program instantiation failed"):
+	case errors.As(err, &ce) && (strings.HasPrefix(ce.Detail, "program instantiation failed") ||
+		strings.HasPrefix(ce.Detail, "unexpected compilation error")):
 		// kube-apiserver reports these as internal errors.
 		v.add(&FieldError{Type: FieldValueInternal, Field: string(p), BadValue: ce.Detail, Detail: ce.Detail})
 	case ce != nil:
@@ -453,21 +445,6 @@ func (v *configValidator) prefixedClaimOrExpression(m *PrefixedClaimOrExpression
 		}
 	}
 	return prog, len(v.errs) == before
-}
-
-// kubeReservedDomain reports whether an extra key's domain is k8s.io,
-// kubernetes.io or a subdomain of either.
-func kubeReservedDomain(key string) bool {
-	domain, _, ok := strings.Cut(key, "/")
-	if !ok {
-		return false
-	}
-	for _, reserved := range []string{"kubernetes.io", "k8s.io"} {
-		if domain == reserved || strings.HasSuffix(domain, "."+reserved) {
-			return true
-		}
-	}
-	return false
 }
 
 func (v *configValidator) userValidationRules(c *compiledAuthenticator, rules []UserValidationRule, p fieldPath) {

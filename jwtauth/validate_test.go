@@ -602,7 +602,7 @@ func TestValidateAuthenticator(t *testing.T) {
 	require.Error(t, ValidateConfig(nil, ValidateOptions{}))
 }
 
-func TestCompileConfig(t *testing.T) {
+func TestValidateCompileConfig(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(ptConfigDir, "valid-full.yaml"))
 	require.NoError(t, err)
 	cfg, err := ParseConfig(data)
@@ -613,7 +613,12 @@ func TestCompileConfig(t *testing.T) {
 
 	c := compiled[0]
 	require.Equal(t, 0, c.Index)
-	require.Same(t, &cfg.JWT[0], c.Config)
+	require.Equal(t, &cfg.JWT[0], c.Config)
+	require.NotSame(t, &cfg.JWT[0], c.Config, "a copy")
+	cfg.JWT[0].Issuer.Audiences[0] = "changed"
+	*cfg.JWT[1].ClaimMappings.Username.Prefix = "changed"
+	require.Equal(t, "kubectl", c.Config.Issuer.Audiences[0])
+	require.Equal(t, "org:", *compiled[1].Config.ClaimMappings.Username.Prefix)
 	require.Equal(t, []ClaimValidationRule{{Claim: "tenant", RequiredValue: "acme"}}, c.RequiredClaims)
 	require.Len(t, c.ClaimRules, 2)
 	require.Equal(t, "claims.exp - claims.iat <= 3600", c.ClaimRules[0].Expression)

@@ -106,7 +106,9 @@ func (i *Issuer) DiscoveryURL() string {
 }
 
 // JWKSURL is the URL of the key set.
-func (i *Issuer) JWKSURL() string { return i.server.URL + i.opts.Path + "/jwks" }
+func (i *Issuer) JWKSURL() string {
+	return i.server.URL + strings.TrimSuffix(i.opts.Path, "/") + "/jwks"
+}
 
 // Authenticator returns a jwt[] entry that trusts this issuer for the
 // given audiences, mapping "sub" to the username without a prefix.
@@ -274,8 +276,9 @@ func (i *Issuer) Claims(aud, sub string, now time.Time) map[string]any {
 }
 
 func (i *Issuer) serve(w http.ResponseWriter, r *http.Request) {
+	base := strings.TrimSuffix(i.opts.Path, "/")
 	switch r.URL.Path {
-	case i.opts.Path + "/.well-known/openid-configuration":
+	case base + "/.well-known/openid-configuration":
 		i.discoveryHits.Add(1)
 		issuer := i.URL
 		if i.opts.DiscoveryIssuer != "" {
@@ -294,7 +297,7 @@ func (i *Issuer) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(doc)
-	case i.opts.Path + "/jwks":
+	case base + "/jwks":
 		i.jwksHits.Add(1)
 		i.mu.Lock()
 		override := i.jwks
