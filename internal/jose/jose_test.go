@@ -176,9 +176,11 @@ func TestParseKeySet(t *testing.T) {
 	require.NoError(t, err)
 	huge := new(big.Int).Lsh(big.NewInt(1), 9000)
 	huge.Add(huge, big.NewInt(1))
-	p256 := ecKeys["ES256"].PublicKey
-	offCurve := fmt.Sprintf(`{"kty":"EC","kid":"off","crv":"P-256","x":%q,"y":%q}`,
-		b64int(p256.X.FillBytes(make([]byte, 32))), b64int(new(big.Int).Add(p256.Y, big.NewInt(1)).FillBytes(make([]byte, 32))))
+	point, err := ecKeys["ES256"].PublicKey.Bytes() // 0x04 || X || Y
+	require.NoError(t, err)
+	y := append([]byte(nil), point[33:65]...)
+	y[31] ^= 1
+	offCurve := fmt.Sprintf(`{"kty":"EC","kid":"off","crv":"P-256","x":%q,"y":%q}`, b64int(point[1:33]), b64int(y))
 	private, err := json.Marshal(map[string]any{"kty": "RSA", "kid": "priv", "n": b64int(rsaKey.N.Bytes()), "e": "AQAB", "d": b64int(rsaKey.D.Bytes())})
 	require.NoError(t, err)
 

@@ -1,3 +1,5 @@
+//lint:file-ignore ST1005 error texts match blang/semver's, which Kubernetes surfaces to CEL users verbatim
+
 package k8slib
 
 import (
