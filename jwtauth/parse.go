@@ -66,7 +66,7 @@ func ParseAuthenticator(data []byte) (*JWTAuthenticator, error) {
 // takes at least one byte, so only alias expansion can exhaust it.
 func decodeBudget(data []byte) int { return 4*len(data) + 1<<16 }
 
-// parseYAMLDocument returns the root mapping of the only document.
+// parseYAMLDocument returns the root mapping of the first document.
 func parseYAMLDocument(data []byte) (*yaml.Node, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("jwtauth: empty config data")
@@ -84,19 +84,8 @@ func parseYAMLDocument(data []byte) (*yaml.Node, error) {
 		}
 		return nil, fmt.Errorf("jwtauth: %w", err)
 	}
-	for {
-		var next yaml.Node
-		err := dec.Decode(&next)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("jwtauth: %w", err)
-		}
-		if len(next.Content) > 0 && !isEmptyNull(next.Content[0]) {
-			return nil, fmt.Errorf("jwtauth: line %d: config has more than one YAML document", next.Line)
-		}
-	}
+	// Like kube-apiserver (whose YAML-to-JSON step reads one document),
+	// anything after the first document is ignored.
 	if len(doc.Content) == 0 || isEmptyNull(doc.Content[0]) {
 		return nil, errors.New("jwtauth: empty config data")
 	}

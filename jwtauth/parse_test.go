@@ -133,7 +133,6 @@ func TestParseConfigErrors(t *testing.T) {
 			"jwtauth: line 4: json: cannot unmarshal number into Go struct field Issuer.jwt.issuer.audienceMatchPolicy of type v1.AudienceMatchPolicyType"},
 		{"first type error wins over strict errors", ptHeader + "foo: 1\njwt:\n- issuer: {url: 1, audiences: 2}\n",
 			"jwtauth: line 5: json: cannot unmarshal number into Go struct field Issuer.jwt.issuer.url of type string"},
-		{"two documents", ptHeader + "---\n" + ptHeader, "jwtauth: line 3: config has more than one YAML document"},
 		{"json trailing comma", `{"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration", "jwt": [],}`,
 			"jwtauth: invalid JSON: invalid character '}' looking for beginning of object key string"},
 		{"json trailing data", `{"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration"} {}`,
@@ -382,4 +381,13 @@ func FuzzParseConfig(f *testing.F) {
 			_ = ValidateAuthenticator(a, ValidateOptions{})
 		}
 	})
+}
+
+// Like kube-apiserver, only the first YAML document is read.
+func TestParseConfigFirstDocumentOnly(t *testing.T) {
+	cfg, err := ParseConfig([]byte(ptHeader + "jwt: []\n---\nthis: [is ignored\n"))
+	require.NoError(t, err)
+	require.Equal(t, APIVersionV1, cfg.APIVersion)
+	_, err = ParseConfig([]byte("---\n" + ptHeader))
+	require.NoError(t, err)
 }
