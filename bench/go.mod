@@ -7,6 +7,7 @@ replace github.com/structauth/structauth => ../
 require (
 	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/structauth/structauth v0.0.0
+	k8s.io/apimachinery v0.37.2
 	k8s.io/apiserver v0.37.2
 )
 
@@ -77,7 +78,6 @@ require (
 	gopkg.in/inf.v0 v0.9.1 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	k8s.io/api v0.37.2 // indirect
-	k8s.io/apimachinery v0.37.2 // indirect
 	k8s.io/client-go v0.37.2 // indirect
 	k8s.io/component-base v0.37.2 // indirect
 	k8s.io/klog/v2 v2.140.0 // indirect
