@@ -50,7 +50,9 @@ func groups(claim string, prefix *string, expr string) func(*jwtauth.JWTAuthenti
 }
 
 func uid(claim, expr string) func(*jwtauth.JWTAuthenticator) {
-	return func(a *jwtauth.JWTAuthenticator) { a.ClaimMappings.UID = jwtauth.ClaimOrExpression{Claim: claim, Expression: expr} }
+	return func(a *jwtauth.JWTAuthenticator) {
+		a.ClaimMappings.UID = jwtauth.ClaimOrExpression{Claim: claim, Expression: expr}
+	}
 }
 
 func extra(key, expr string) func(*jwtauth.JWTAuthenticator) {
