@@ -6,20 +6,21 @@
 // the HTTP client but does no I/O. The discovery document is fetched once
 // (on [Provider.Discover], or in the background by [Provider.Run], which
 // retries every 10 seconds as kube-apiserver does) and kept; the keys are
-// fetched on the first [Provider.Keys] and re-fetched by
-// [Provider.RefreshKeys] when a token names a kid the set does not have:
+// fetched on the first [Provider.Keys], refreshed in the background by
+// Run, and re-fetched by [Provider.RefreshKeysFor] when a token names a
+// kid the set does not have:
 //
 //	p, err := discovery.New(discovery.Config{
 //		IssuerURL:            "https://issuer.example.com",
 //		CertificateAuthority: caPEM, // optional
 //	})
 //	if err != nil { ... }
-//	go p.Run(ctx) // optional: discover before the first token
+//	go p.Run(ctx) // discovery, then background key refresh, until ctx ends
 //
 //	ks, err := p.Keys(ctx)
 //	keys := ks.Lookup(kid)
 //	if len(keys) == 0 {
-//		ks, _, err = p.RefreshKeys(ctx) // rate-limited, shared
+//		ks, _, err = p.RefreshKeysFor(ctx, kid) // rate-limited, shared, negative-cached
 //		keys = ks.Lookup(kid)
 //	}
 //
@@ -45,9 +46,30 @@
 //
 // Keys (RFC 7517): GET jwks_uri with the same status and size rules; the
 // set is parsed by internal/jose, which skips keys it cannot use (see
-// [KeySet.Skipped]). A set with no usable key is an error
-// ([ErrNoUsableKeys]) and, like every failed fetch, leaves the current
-// set in place.
+// [KeySet.Skipped]); exact repeats and keys beyond [MaxKeys] are skipped
+// too, while distinct keys sharing a kid are all kept, in document order,
+// and all tried (kube-apiserver's behaviour). A set with no usable key is
+// an error ([ErrNoUsableKeys]) and, like every failed fetch, leaves the
+// current set in place.
+//
+// # Key lifecycle
+//
+//   - Background refresh: Run refetches the keys when the JWKS response's
+//     Cache-Control max-age, clamped to [Config.MinCacheTTL,
+//     Config.MaxCacheTTL] (1 min, 1 h), runs out, at a random point in
+//     its last 10%. A failed refresh is retried after
+//     Config.MinRefreshInterval, doubling up to MinCacheTTL.
+//   - Unknown kid: [Provider.RefreshKeysFor] shares one fetch among all
+//     callers, starts at most one per Config.MinRefreshInterval (10 s;
+//     the first fetch and Run's refreshes do not count) and remembers, for
+//     Config.UnknownKIDTTL (1 min, at most [MaxUnknownKIDs] kids), each kid
+//     that a fetch started after the request proved absent. In any time
+//     window T, tokens cause at most 2 + T/MinRefreshInterval fetches
+//     (the first fetch, then one per interval), whatever their kids.
+//   - Faults: a failed fetch never replaces the keys. They are used until
+//     Config.MaxStaleness (24 h) after the last successful fetch; then
+//     Keys fails with [ErrStaleKeys].
+//   - Observability: Config.FetchObserver sees every fetch ([FetchEvent]).
 //
 // # Transport
 //
@@ -64,10 +86,10 @@
 // one request, as do concurrent key fetches; each waiter honours its own
 // context, and a fetch abandoned because its caller's context ended is
 // retried by the waiters that remain. No goroutine is started except by
-// Run, whose caller owns it. RefreshKeys fetches at most once per
+// Run, whose caller owns it. On-demand fetches happen at most once per
 // Config.MinRefreshInterval, so tokens with random kids cannot turn into a
-// flood of requests to the issuer. Key sets are never shared between
-// Providers.
+// flood of requests to the issuer. Key sets and the unknown-kid cache are
+// never shared between Providers.
 //
 // Errors never contain tokens or key material; remote text (an "issuer"
 // value, an error body) is quoted, sanitised and truncated.

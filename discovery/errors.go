@@ -40,6 +40,11 @@ var (
 	// library can verify with. The previous key set is kept.
 	ErrNoUsableKeys = errors.New("key set has no usable keys")
 
+	// ErrStaleKeys means every JWKS fetch has failed for longer than
+	// Config.MaxStaleness since the last one that succeeded, so the keys
+	// that one returned are no longer used.
+	ErrStaleKeys = errors.New("keys are stale")
+
 	// ErrStatus is matched by every [*StatusError].
 	ErrStatus = errors.New("unexpected HTTP status")
 )

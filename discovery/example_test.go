@@ -77,19 +77,21 @@ func ExampleProvider_Run() {
 		log.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 
-	// Run discovers in the background, retrying every 10 s; it returns on
-	// success or when ctx ends. Its caller owns the goroutine.
+	// Run discovers in the background, retrying every 10 s, then keeps
+	// the keys fresh until ctx ends. Its caller owns the goroutine.
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		p.Run(ctx)
 	}()
-	<-done
 
-	doc, ok := p.Document()
-	fmt.Println(ok, doc.JWKSURI == srv.URL+"/keys", p.LastError())
+	// A readiness check: the document and the keys, fetched if needed.
+	ks, err := p.Keys(ctx)
+	fmt.Println(ks.Len(), err)
+
+	cancel()
+	<-done
 	// Output:
-	// true true <nil>
+	// 1 <nil>
 }

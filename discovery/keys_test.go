@@ -281,7 +281,7 @@ func TestRefreshKeysCooldown(t *testing.T) {
 		require.EqualValues(t, 2, ti.JWKSHits.Load())
 
 		ti.setJWKSHandler(nil)
-		clk.Add(time.Second)
+		clk.Add(discovery.DefaultMinRefreshInterval)
 		ks, err := p.Keys(t.Context())
 		require.NoError(t, err)
 		require.Equal(t, 1, ks.Len())

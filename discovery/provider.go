@@ -19,6 +19,10 @@ type Provider struct {
 	timeout      time.Duration
 	maxBody      int64
 	minRefresh   time.Duration
+	minTTL       time.Duration
+	maxTTL       time.Duration
+	maxStale     time.Duration
+	observer     func(FetchEvent)
 	now          func() time.Time
 
 	// doc and keys are written under mu but read without it, so the hot
@@ -30,12 +34,21 @@ type Provider struct {
 	// discovering and fetching are the in-flight calls, nil when idle.
 	discovering *flight[*Document]
 	fetching    *flight[*KeySet]
+	// flights counts key fetches started; a flight's seq is the count
+	// when it started, so a caller can tell flights that started after
+	// it arrived from one it merely joined.
+	flights uint64
+	// keysChanged is closed, and replaced, whenever keys is stored, to
+	// wake Run's refresh loop.
+	keysChanged chan struct{}
 	// lastRefresh is when the last rate-limited key fetch started.
 	lastRefresh time.Time
 	// keysErr is the outcome of the last completed key fetch.
 	keysErr error
 	// lastErr is the outcome of the last completed fetch of either kind.
 	lastErr error
+	// unknown remembers kids proved absent (RefreshKeysFor).
+	unknown unknownKIDs
 }
 
 // New validates cfg and prepares a Provider. It does no I/O: discovery
@@ -50,23 +63,21 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
+	minTTL, maxTTL, maxStale := cfg.cacheBounds()
 	p := &Provider{
 		issuerURL:    cfg.IssuerURL,
 		discoveryURL: discoveryURL(&cfg),
 		client:       client,
-		timeout:      cfg.Timeout,
-		maxBody:      cfg.MaxBodyBytes,
-		minRefresh:   cfg.MinRefreshInterval,
+		timeout:      orDefault(cfg.Timeout, DefaultTimeout),
+		maxBody:      orDefault(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
+		minRefresh:   orDefault(cfg.MinRefreshInterval, DefaultMinRefreshInterval),
+		minTTL:       minTTL,
+		maxTTL:       maxTTL,
+		maxStale:     maxStale,
+		observer:     cfg.FetchObserver,
 		now:          cfg.Now,
-	}
-	if p.timeout == 0 {
-		p.timeout = DefaultTimeout
-	}
-	if p.maxBody == 0 {
-		p.maxBody = DefaultMaxBodyBytes
-	}
-	if p.minRefresh == 0 {
-		p.minRefresh = DefaultMinRefreshInterval
+		keysChanged:  make(chan struct{}),
+		unknown:      newUnknownKIDs(orDefault(cfg.UnknownKIDTTL, DefaultUnknownKIDTTL), MaxUnknownKIDs),
 	}
 	if p.now == nil {
 		p.now = time.Now
@@ -146,33 +157,50 @@ func (p *Provider) Discover(ctx context.Context) (*Document, error) {
 	}
 }
 
-func (p *Provider) fetchDocument(ctx context.Context) (*Document, error) {
-	body, err := p.get(ctx, p.discoveryURL)
+func (p *Provider) fetchDocument(ctx context.Context) (doc *Document, err error) {
+	start := time.Now()
+	resp, err := p.get(ctx, p.discoveryURL)
+	defer func() { p.observe(FetchDiscovery, FetchInitial, start, resp.status, nil, err) }()
 	if err != nil {
 		return nil, fmt.Errorf("discovery: fetching discovery document: %w", err)
 	}
-	doc, err := parseDocument(body, p.issuerURL)
+	doc, err = parseDocument(resp.body, p.issuerURL)
 	if err != nil {
 		return nil, fmt.Errorf("discovery: %w", err)
 	}
 	return doc, nil
 }
 
-// Run retries [Provider.Discover] every 10 seconds, starting at once,
-// until it succeeds or ctx ends, as kube-apiserver initialises a JWT
-// authenticator. It blocks; the caller owns the goroutine that runs it.
-// Errors are available from [Provider.LastError].
+// Run is the Provider's background work; it blocks until ctx ends, and
+// the caller owns the goroutine that runs it. First it retries
+// [Provider.Discover] every 10 seconds, starting at once, until it
+// succeeds, as kube-apiserver initialises a JWT authenticator. Then it
+// keeps the keys fresh: once a key set has been fetched (lazily, by the
+// first [Provider.Keys], as kube-apiserver does), Run refetches it when
+// its cache lifetime runs out (see Config.MinCacheTTL), and after a
+// failed refresh retries after Config.MinRefreshInterval, doubling up to
+// Config.MinCacheTTL, with jitter. A failed refresh keeps the current
+// keys. Errors are available from [Provider.LastError].
 func (p *Provider) Run(ctx context.Context) {
+	if !p.runDiscovery(ctx) {
+		return
+	}
+	p.runRefresh(ctx)
+}
+
+// runDiscovery is Run's first phase; it reports whether discovery
+// succeeded before ctx ended.
+func (p *Provider) runDiscovery(ctx context.Context) bool {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-timer.C:
 		}
 		if _, err := p.Discover(ctx); err == nil {
-			return
+			return true
 		}
 		timer.Reset(discoveryRetryInterval)
 	}
@@ -187,6 +215,8 @@ func (p *Provider) Run(ctx context.Context) {
 // no goroutines).
 type flight[T any] struct {
 	done chan struct{}
+	// seq numbers key fetches (Provider.flights); 0 for discovery.
+	seq uint64
 	// Set before done is closed, read only after.
 	val       T
 	err       error

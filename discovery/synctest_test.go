@@ -187,7 +187,8 @@ func TestAbandonedDiscoveryIsRetried(t *testing.T) {
 }
 
 // Scenario 300 and kube's initialisation loop: Run tries at once, then
-// every 10 s until discovery succeeds, then returns.
+// every 10 s until discovery succeeds. It then stays to refresh keys, but
+// fetches none until the first Keys call (scenario 301: lazy keys).
 func TestRun(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var fail atomic.Bool
@@ -200,10 +201,11 @@ func TestRun(t *testing.T) {
 			return respond(r, http.StatusOK, fmt.Sprintf(`{"issuer":%q,"jwks_uri":%q}`, memIssuer, memIssuer+"/keys"))
 		}
 		p := memProvider(t, m)
+		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			p.Run(t.Context())
+			p.Run(ctx)
 		}()
 
 		synctest.Wait()
@@ -224,12 +226,18 @@ func TestRun(t *testing.T) {
 		_, ok := p.Document()
 		require.True(t, ok)
 		require.NoError(t, p.LastError())
+
+		time.Sleep(24 * time.Hour)
+		synctest.Wait()
+		require.EqualValues(t, 3, m.discoveryHits.Load(), "the document is fetched once")
+		require.Zero(t, m.jwksHits.Load(), "Run does not fetch keys before Keys does")
 		select {
 		case <-done:
+			t.Fatal("Run returned before its context ended")
 		default:
-			t.Fatal("Run did not return after discovery succeeded")
 		}
-		require.Zero(t, m.jwksHits.Load(), "Run does not fetch keys")
+		cancel()
+		<-done
 	})
 }
 

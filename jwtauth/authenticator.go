@@ -72,14 +72,19 @@ const inlineDiscoveryInterval = time.Second
 // compiles every CEL expression once, and prepares one authenticator per
 // jwt entry. It does no network I/O: each issuer's discovery document is
 // fetched in the background (and, at the latest, when its first token
-// arrives), and its keys when the first token needs them, as
-// kube-apiserver does. Close releases the background work.
+// arrives), and its keys when the first token needs them (or Ready is
+// called), as kube-apiserver does. One goroutine per issuer, owned by
+// the Authenticator, retries discovery and then refreshes the keys in
+// the background (see the README's "Key handling"); Close stops them.
 func New(ctx context.Context, cfg *AuthenticationConfiguration, opts Options) (*Authenticator, error) {
 	if cfg == nil {
 		return nil, errors.New("jwtauth: nil configuration")
 	}
 	if opts.MaxTokenSize < 0 {
 		return nil, fmt.Errorf("jwtauth: Options.MaxTokenSize must not be negative, got %d", opts.MaxTokenSize)
+	}
+	if err := opts.validateKeyOptions(); err != nil {
+		return nil, err
 	}
 	compiled, err := compileConfig(cfg, ValidateOptions{Profile: opts.Profile, DisallowedIssuers: opts.DisallowedIssuers})
 	if err != nil {
@@ -133,8 +138,15 @@ func newIssuerAuthenticator(c *compiledAuthenticator, opts Options, now func() t
 		DiscoveryURL:         jwt.Issuer.DiscoveryURL,
 		CertificateAuthority: jwt.Issuer.CertificateAuthority,
 		HTTPClient:           client,
+		MinRefreshInterval:   opts.MinRefreshInterval,
+		MinCacheTTL:          opts.MinCacheTTL,
+		MaxCacheTTL:          opts.MaxCacheTTL,
+		MaxStaleness:         opts.MaxStaleness,
+		UnknownKIDTTL:        opts.UnknownKIDTTL,
+		FetchObserver:        opts.FetchObserver,
 		// Options.Now is the clock for exp and nbf only: fetch scheduling
-		// runs on real time, so a frozen test clock cannot stop refreshes.
+		// and staleness run on real time, so a frozen test clock cannot
+		// stop refreshes.
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jwtauth: jwt[%d]: %w", c.Index, err)
@@ -167,8 +179,8 @@ func newIssuerAuthenticator(c *compiledAuthenticator, opts Options, now func() t
 	return ia, nil
 }
 
-// Close stops background discovery. Authenticate must not be called after
-// Close. Close is idempotent and always returns nil.
+// Close stops the background discovery and key refreshes and waits for
+// them to end. Authenticate must not be called after Close. Close is idempotent and always returns nil.
 func (a *Authenticator) Close() error {
 	a.closeOnce.Do(func() {
 		a.cancel()
@@ -244,7 +256,13 @@ func (a *Authenticator) route(cs *claims.Set) (*issuerAuthenticator, *Error) {
 	}
 	ia, ok := a.byIssuer[iss]
 	if !ok {
-		return nil, newError(CheckIssuer, ErrUnknownIssuer, "no authenticator for issuer %q", truncate(iss, 256))
+		e := newError(CheckIssuer, ErrUnknownIssuer, "no authenticator for issuer %q", truncate(iss, 256))
+		// An Entra issuer next to configured Entra issuers gets its reason
+		// (v1 vs v2, tenant, cloud) as the cause: entra_errors.go.
+		if reason := a.diagnoseIssuer(iss, cs); reason != nil {
+			e.wrap(reason)
+		}
+		return nil, e
 	}
 	return ia, nil
 }

@@ -84,30 +84,35 @@ func (ia *issuerAuthenticator) verifySignature(ctx context.Context, jws *jose.JW
 	}
 	ks, err := ia.provider.Keys(ctx)
 	if err != nil {
+		if errors.Is(err, discovery.ErrStaleKeys) {
+			return newError(CheckKeys, ErrKeys, "the issuer's keys are too old to use: every refresh has failed for longer than the maximum staleness").wrap(err).at(ia)
+		}
 		return newError(CheckKeys, ErrKeys, "fetching the issuer's keys failed").wrap(err).at(ia)
 	}
-	kid := jws.Header.Kid
 	if verifyWithAny(ks, jws) {
 		return nil
 	}
 	// A key the set does not have (or, without a kid, no key that
-	// verifies) may have been rotated in: refresh once, rate-limited and
-	// shared with concurrent callers by the provider.
+	// verifies) may have been rotated in: refresh once. The provider
+	// shares the fetch with concurrent callers, rate-limits it and
+	// remembers kids that a fresh set proved absent.
+	kid := jws.Header.Kid
+	var refreshErr error
 	if !jws.Header.HasKid || len(ks.Lookup(kid)) == 0 {
-		fresh, refreshed, rerr := ia.provider.RefreshKeys(ctx)
-		if refreshed && fresh != nil {
+		fresh, _, rerr := ia.provider.RefreshKeysFor(ctx, kid)
+		refreshErr = rerr
+		if fresh != nil && fresh != ks {
 			ks = fresh
 			if verifyWithAny(ks, jws) {
 				return nil
 			}
-		} else if rerr != nil && ks.Len() == 0 {
-			return newError(CheckKeys, ErrKeys, "fetching the issuer's keys failed").wrap(rerr).at(ia)
 		}
 	}
 	if jws.Header.HasKid && len(ks.Lookup(kid)) == 0 {
-		return newError(CheckSignature, ErrUnknownKey, "no key with the token's kid in the issuer's key set").at(ia)
+		// The refresh error, if any, says why the key may be missing.
+		return newError(CheckSignature, ErrUnknownKey, "no key with the token's kid in the issuer's key set").wrap(refreshErr).at(ia)
 	}
-	return newError(CheckSignature, ErrSignature, "failed to verify the token's signature").at(ia)
+	return newError(CheckSignature, ErrSignature, "failed to verify the token's signature").wrap(refreshErr).at(ia)
 }
 
 // verifyWithAny tries the candidate keys: those with the token's kid, or

@@ -14,11 +14,13 @@ import (
 )
 
 // Algorithms is kube-apiserver's list of signing algorithms accepted with
-// a structured configuration (oidc.AllValidSigningAlgorithms), sorted.
+// a structured authentication configuration
+// (oidc.AllValidSigningAlgorithms), sorted. Callers must not modify it.
 var Algorithms = []string{"ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512"}
 
 var (
-	// ErrUnsupportedAlgorithm: the algorithm is not one of Algorithms.
+	// ErrUnsupportedAlgorithm: the algorithm is not one of Algorithms
+	// (none, HS*, EdDSA and anything unknown).
 	ErrUnsupportedAlgorithm = errors.New("jose: unsupported algorithm")
 	// ErrKeyMismatch: the key's type or curve does not fit the algorithm.
 	ErrKeyMismatch = errors.New("jose: key does not fit the algorithm")
@@ -26,52 +28,84 @@ var (
 	ErrSignature = errors.New("jose: invalid signature")
 )
 
+type family uint8
+
+const (
+	pkcs1v15 family = iota + 1 // RSASSA-PKCS1-v1_5, RFC 7518 §3.3
+	pss                        // RSASSA-PSS, RFC 7518 §3.5
+	ecdsaRaw                   // ECDSA with R||S, RFC 7518 §3.4
+)
+
 type algorithm struct {
-	hash  crypto.Hash
-	kind  byte // 'R' PKCS#1 v1.5, 'P' PSS, 'E' ECDSA
-	curve elliptic.Curve
+	family family
+	hash   crypto.Hash
+	curve  elliptic.Curve // ES* only: the one curve the algorithm allows
 }
 
 var algorithms = map[string]algorithm{
-	"RS256": {crypto.SHA256, 'R', nil}, "RS384": {crypto.SHA384, 'R', nil}, "RS512": {crypto.SHA512, 'R', nil},
-	"PS256": {crypto.SHA256, 'P', nil}, "PS384": {crypto.SHA384, 'P', nil}, "PS512": {crypto.SHA512, 'P', nil},
-	"ES256": {crypto.SHA256, 'E', elliptic.P256()}, "ES384": {crypto.SHA384, 'E', elliptic.P384()}, "ES512": {crypto.SHA512, 'E', elliptic.P521()},
+	"RS256": {pkcs1v15, crypto.SHA256, nil},
+	"RS384": {pkcs1v15, crypto.SHA384, nil},
+	"RS512": {pkcs1v15, crypto.SHA512, nil},
+	"PS256": {pss, crypto.SHA256, nil},
+	"PS384": {pss, crypto.SHA384, nil},
+	"PS512": {pss, crypto.SHA512, nil},
+	"ES256": {ecdsaRaw, crypto.SHA256, elliptic.P256()},
+	"ES384": {ecdsaRaw, crypto.SHA384, elliptic.P384()},
+	"ES512": {ecdsaRaw, crypto.SHA512, elliptic.P521()},
 }
 
-func newHash(h crypto.Hash) hash.Hash {
+// digest hashes the signing input into buf. The input goes through a
+// small stack buffer rather than one []byte(input) conversion, which
+// would copy the whole token to the heap on every verification.
+func digest(h crypto.Hash, input string, buf *[sha512.Size]byte) []byte {
+	var hh hash.Hash
 	switch h {
 	case crypto.SHA256:
-		return sha256.New()
+		hh = sha256.New()
 	case crypto.SHA384:
-		return sha512.New384()
+		hh = sha512.New384()
 	default:
-		return sha512.New()
+		hh = sha512.New()
 	}
+	var chunk [512]byte
+	for len(input) > 0 {
+		n := copy(chunk[:], input)
+		hh.Write(chunk[:n])
+		input = input[n:]
+	}
+	return hh.Sum(buf[:0])
 }
 
 // Verify checks sig over signingInput with key under alg, using only the
-// standard library. RS* is RSASSA-PKCS1-v1_5, PS* is RSASSA-PSS with a
-// salt as long as the hash (RFC 7518 §3.5), ES* is ECDSA with the raw
-// r||s encoding of RFC 7518 §3.4 on the algorithm's own curve.
+// standard library:
+//   - RS*: RSASSA-PKCS1-v1_5 (crypto/rsa requires len(sig) == modulus size);
+//   - PS*: RSASSA-PSS with MGF1 of the same hash and a salt exactly as long
+//     as the hash (RFC 7518 §3.5; go-jose, used by kube-apiserver, accepts
+//     any salt length);
+//   - ES*: ECDSA over the algorithm's own curve with the signature as R||S,
+//     each exactly the curve's coordinate size (RFC 7518 §3.4: no DER).
+//
+// The key must be *rsa.PublicKey for RS*/PS* and *ecdsa.PublicKey on the
+// matching curve for ES* (ErrKeyMismatch otherwise). Errors never contain
+// the inputs.
 func Verify(alg string, key crypto.PublicKey, signingInput string, sig []byte) error {
 	a, ok := algorithms[alg]
 	if !ok {
-		return fmt.Errorf("%w: %q", ErrUnsupportedAlgorithm, truncate(alg))
+		return ErrUnsupportedAlgorithm
 	}
-	h := newHash(a.hash)
-	h.Write([]byte(signingInput))
-	digest := h.Sum(nil)
-	switch a.kind {
-	case 'R', 'P':
+	var buf [sha512.Size]byte
+	switch a.family {
+	case pkcs1v15, pss:
 		pub, ok := key.(*rsa.PublicKey)
-		if !ok {
-			return fmt.Errorf("%w: %s needs an RSA key", ErrKeyMismatch, alg)
+		if !ok || pub == nil || pub.N == nil {
+			return fmt.Errorf("%w: %s needs an RSA public key", ErrKeyMismatch, alg)
 		}
+		d := digest(a.hash, signingInput, &buf)
 		var err error
-		if a.kind == 'R' {
-			err = rsa.VerifyPKCS1v15(pub, a.hash, digest, sig)
+		if a.family == pkcs1v15 {
+			err = rsa.VerifyPKCS1v15(pub, a.hash, d, sig)
 		} else {
-			err = rsa.VerifyPSS(pub, a.hash, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: a.hash})
+			err = rsa.VerifyPSS(pub, a.hash, d, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
 		}
 		if err != nil {
 			return ErrSignature
@@ -79,8 +113,8 @@ func Verify(alg string, key crypto.PublicKey, signingInput string, sig []byte) e
 		return nil
 	default:
 		pub, ok := key.(*ecdsa.PublicKey)
-		if !ok || pub.Curve != a.curve {
-			return fmt.Errorf("%w: %s needs an EC key on %s", ErrKeyMismatch, alg, a.curve.Params().Name)
+		if !ok || pub == nil || pub.Curve != a.curve || pub.X == nil || pub.Y == nil {
+			return fmt.Errorf("%w: %s needs an EC public key on %s", ErrKeyMismatch, alg, a.curve.Params().Name)
 		}
 		size := (a.curve.Params().BitSize + 7) / 8
 		if len(sig) != 2*size {
@@ -88,16 +122,10 @@ func Verify(alg string, key crypto.PublicKey, signingInput string, sig []byte) e
 		}
 		r := new(big.Int).SetBytes(sig[:size])
 		s := new(big.Int).SetBytes(sig[size:])
-		if !ecdsa.Verify(pub, digest, r, s) {
+		// ecdsa.Verify rejects r or s outside [1, n-1].
+		if !ecdsa.Verify(pub, digest(a.hash, signingInput, &buf), r, s) {
 			return ErrSignature
 		}
 		return nil
 	}
-}
-
-func truncate(s string) string {
-	if len(s) > 16 {
-		return s[:16] + "…"
-	}
-	return s
 }

@@ -57,11 +57,17 @@ type Issuer struct {
 	mux    *http.ServeMux
 	opts   IssuerOptions
 
-	mu        sync.Mutex
-	current   map[string]*signingKey // by family: RSA, P-256, P-384, P-521
-	published []*signingKey          // served in the JWKS
-	jwks      http.HandlerFunc       // fault-injection override
-	serial    int
+	mu           sync.Mutex
+	current      map[string]*signingKey // by family: RSA, P-256, P-384, P-521
+	published    []*signingKey          // served in the JWKS
+	jwks         http.HandlerFunc       // fault-injection override
+	discovery    http.HandlerFunc       // fault-injection override
+	cacheControl string
+	serial       int
+
+	// closed is closed by Close, to release hanging fault handlers.
+	closed    chan struct{}
+	closeOnce sync.Once
 
 	discoveryHits atomic.Int64
 	jwksHits      atomic.Int64
@@ -76,7 +82,7 @@ type signingKey struct {
 // NewIssuer starts a TLS server and generates one key per family (an RSA
 // key for RS*/PS*, and P-256, P-384 and P-521 keys for ES*).
 func NewIssuer(opts IssuerOptions) (*Issuer, error) {
-	i := &Issuer{opts: opts, current: map[string]*signingKey{}}
+	i := &Issuer{opts: opts, current: map[string]*signingKey{}, cacheControl: opts.CacheControl, closed: make(chan struct{})}
 	if err := i.generate(); err != nil {
 		return nil, err
 	}
@@ -87,8 +93,14 @@ func NewIssuer(opts IssuerOptions) (*Issuer, error) {
 	return i, nil
 }
 
-// Close shuts the server down.
-func (i *Issuer) Close() { i.server.Close() }
+// Close shuts the server down, first releasing handlers made by
+// HangFault. It is idempotent.
+func (i *Issuer) Close() {
+	i.closeOnce.Do(func() {
+		close(i.closed)
+		i.server.Close()
+	})
+}
 
 // CertificateAuthority returns the PEM of the server's certificate, for
 // issuer.certificateAuthority.
@@ -145,12 +157,37 @@ func (i *Issuer) DiscoveryRequests() int { return int(i.discoveryHits.Load()) }
 func (i *Issuer) JWKSRequests() int { return int(i.jwksHits.Load()) }
 
 // SetJWKSHandler replaces the JWKS endpoint (nil restores it), to inject
-// faults such as errors, garbage or hangs.
+// faults such as errors, garbage or hangs: see the *Fault functions.
+// Requests are counted by JWKSRequests either way.
 func (i *Issuer) SetJWKSHandler(h http.HandlerFunc) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.jwks = h
 }
+
+// SetDiscoveryHandler replaces the discovery endpoint (nil restores it).
+// Requests are counted by DiscoveryRequests either way.
+func (i *Issuer) SetDiscoveryHandler(h http.HandlerFunc) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.discovery = h
+}
+
+// SetCacheControl changes the Cache-Control header of JWKS responses
+// (IssuerOptions.CacheControl); "" sends none.
+func (i *Issuer) SetCacheControl(v string) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.cacheControl = v
+}
+
+// KeysHandler serves the issuer's real JWKS, ignoring SetJWKSHandler and
+// not counting requests: the building block for DelayFault and FlapFault.
+func (i *Issuer) KeysHandler() http.Handler { return http.HandlerFunc(i.serveJWKS) }
+
+// DiscoveryHandler serves the issuer's real discovery document, ignoring
+// SetDiscoveryHandler and not counting requests.
+func (i *Issuer) DiscoveryHandler() http.Handler { return http.HandlerFunc(i.serveDiscovery) }
 
 // RotateKeys generates new keys for every family. With keepOld, the old
 // keys stay published next to the new ones; otherwise they are removed.
@@ -280,47 +317,65 @@ func (i *Issuer) serve(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case base + "/.well-known/openid-configuration":
 		i.discoveryHits.Add(1)
-		issuer := i.URL
-		if i.opts.DiscoveryIssuer != "" {
-			issuer = i.opts.DiscoveryIssuer
-		}
-		doc := map[string]any{
-			"issuer":                                issuer,
-			"authorization_endpoint":                i.URL + "/authorize",
-			"token_endpoint":                        i.URL + "/token",
-			"response_types_supported":              []string{"code"},
-			"subject_types_supported":               []string{"public"},
-			"id_token_signing_alg_values_supported": jose.Algorithms,
-		}
-		if !i.opts.OmitJWKSURI {
-			doc["jwks_uri"] = i.JWKSURL()
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(doc)
-	case base + "/jwks":
-		i.jwksHits.Add(1)
 		i.mu.Lock()
-		override := i.jwks
-		keys := append([]*signingKey(nil), i.published...)
+		override := i.discovery
 		i.mu.Unlock()
 		if override != nil {
 			override(w, r)
 			return
 		}
-		body, err := jwksJSON(keys)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
+		i.serveDiscovery(w, r)
+	case base + "/jwks":
+		i.jwksHits.Add(1)
+		i.mu.Lock()
+		override := i.jwks
+		i.mu.Unlock()
+		if override != nil {
+			override(w, r)
 			return
 		}
-		if i.opts.CacheControl != "" {
-			w.Header().Set("Cache-Control", i.opts.CacheControl)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		_, _ = w.Write(body)
+		i.serveJWKS(w, r)
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+func (i *Issuer) serveDiscovery(w http.ResponseWriter, r *http.Request) {
+	issuer := i.URL
+	if i.opts.DiscoveryIssuer != "" {
+		issuer = i.opts.DiscoveryIssuer
+	}
+	doc := map[string]any{
+		"issuer":                                issuer,
+		"authorization_endpoint":                i.URL + "/authorize",
+		"token_endpoint":                        i.URL + "/token",
+		"response_types_supported":              []string{"code"},
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": jose.Algorithms,
+	}
+	if !i.opts.OmitJWKSURI {
+		doc["jwks_uri"] = i.JWKSURL()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(doc)
+}
+
+func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	i.mu.Lock()
+	keys := append([]*signingKey(nil), i.published...)
+	cacheControl := i.cacheControl
+	i.mu.Unlock()
+	body, err := jwksJSON(keys)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if cacheControl != "" {
+		w.Header().Set("Cache-Control", cacheControl)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
 }
 
 func jwksJSON(keys []*signingKey) ([]byte, error) {
