@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/stretchr/testify/require"
@@ -32,6 +33,12 @@ func TestNewConfigErrors(t *testing.T) {
 		{"negative timeout", discovery.Config{IssuerURL: ti.URL, Timeout: -1}, "Config.Timeout"},
 		{"negative body limit", discovery.Config{IssuerURL: ti.URL, MaxBodyBytes: -1}, "Config.MaxBodyBytes"},
 		{"negative refresh interval", discovery.Config{IssuerURL: ti.URL, MinRefreshInterval: -1}, "Config.MinRefreshInterval"},
+		{"negative min cache TTL", discovery.Config{IssuerURL: ti.URL, MinCacheTTL: -1}, "Config.MinCacheTTL must not be negative"},
+		{"negative max cache TTL", discovery.Config{IssuerURL: ti.URL, MaxCacheTTL: -1}, "Config.MaxCacheTTL must not be negative"},
+		{"negative staleness", discovery.Config{IssuerURL: ti.URL, MaxStaleness: -1}, "Config.MaxStaleness must not be negative"},
+		{"negative unknown-kid TTL", discovery.Config{IssuerURL: ti.URL, UnknownKIDTTL: -1}, "Config.UnknownKIDTTL must not be negative"},
+		{"min cache TTL above the default max", discovery.Config{IssuerURL: ti.URL, MinCacheTTL: 2 * time.Hour}, "Config.MinCacheTTL (2h0m0s) must not exceed Config.MaxCacheTTL (1h0m0s)"},
+		{"staleness not above max cache TTL", discovery.Config{IssuerURL: ti.URL, MaxCacheTTL: 2 * time.Hour, MaxStaleness: 2 * time.Hour}, "Config.MaxStaleness (2h0m0s) must exceed Config.MaxCacheTTL (2h0m0s)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

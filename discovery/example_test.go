@@ -95,3 +95,26 @@ func ExampleProvider_Run() {
 	// Output:
 	// 1 <nil>
 }
+
+func ExampleProvider_RefreshKeysFor() {
+	srv := newExampleIssuer()
+	defer srv.Close()
+	p, err := discovery.New(discovery.Config{IssuerURL: srv.URL, HTTPClient: srv.Client()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := p.Keys(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	// A token names a kid the set lacks: one shared, rate-limited fetch.
+	ks, refreshed, err := p.RefreshKeysFor(ctx, "k9")
+	fmt.Println(refreshed, len(ks.Lookup("k9")), err)
+	// The fresh set proved k9 absent: it is remembered, no fetch.
+	_, refreshed, err = p.RefreshKeysFor(ctx, "k9")
+	fmt.Println(refreshed, err)
+	// Output:
+	// true 0 <nil>
+	// false <nil>
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 )
 
 // snippetBytes is how much of an error response body is read for the
@@ -40,6 +41,11 @@ func (p *Provider) get(ctx context.Context, rawURL string) (response, error) {
 	}
 	defer resp.Body.Close()
 	r := response{header: resp.Header, status: resp.StatusCode}
+	// net/http may still deliver a response that arrives just after ctx
+	// ended (the server answering the hang-up); it is not trusted.
+	if err := ctx.Err(); err != nil {
+		return r, &url.Error{Op: "Get", URL: rawURL, Err: err}
+	}
 
 	if resp.StatusCode != http.StatusOK {
 		// Best effort: a failed read just means a shorter snippet.
@@ -64,6 +70,9 @@ func (p *Provider) get(ctx context.Context, rawURL string) (response, error) {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
 		return r, fmt.Errorf("GET %q: reading body: %w", rawURL, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return r, &url.Error{Op: "Get", URL: rawURL, Err: err}
 	}
 	if int64(len(body)) > p.maxBody {
 		return r, fmt.Errorf("GET %q: %w: body exceeds the limit of %d bytes", rawURL, ErrResponseTooLarge, p.maxBody)

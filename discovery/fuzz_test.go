@@ -2,8 +2,10 @@ package discovery
 
 import (
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -68,4 +70,25 @@ func TestStatusErrorIs(t *testing.T) {
 	if got, want := err.Error(), `GET "https://x": 500 Internal Server Error`; got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
+}
+
+// FuzzCacheTTL: whatever the Cache-Control and Age headers say, the
+// refresh period stays within [floor, ceiling].
+func FuzzCacheTTL(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"public, max-age=300", ""}, {"max-age=0", ""}, {"no-store", ""}, {"", ""},
+		{`max-age="60"`, "30"}, {"max-age=99999999999999999999", "-1"}, {"max-age=-1, no-cache", "x"},
+		{"MAX-AGE=5,,=,max-age", "9223372036854775807"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	const floor, ceiling = time.Minute, time.Hour
+	f.Fuzz(func(t *testing.T, cc, age string) {
+		h := http.Header{}
+		h.Set("Cache-Control", cc)
+		h.Set("Age", age)
+		if got := cacheTTL(h, floor, ceiling); got < floor || got > ceiling {
+			t.Fatalf("cacheTTL(%q, Age %q) = %v, outside [%v, %v]", cc, age, got, floor, ceiling)
+		}
+	})
 }

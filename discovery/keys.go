@@ -248,7 +248,9 @@ func (p *Provider) fetchKeys(ctx context.Context, doc *Document, mode fetchMode,
 			p.mu.Lock()
 			if f.abandoned {
 				// The fetching caller gave up: look again, and fetch
-				// ourselves if the cooldown allows.
+				// ourselves if the cooldown allows. The abandoned fetch
+				// counts against the cooldown: otherwise clients that hang
+				// up on purpose could chain fetches past the limit.
 				continue
 			}
 			if mode == modeUnknownKID && f.seq <= arrival {
@@ -263,10 +265,14 @@ func (p *Provider) fetchKeys(ctx context.Context, doc *Document, mode fetchMode,
 			// A clock that went backwards (since < 0) does not block.
 			if since := now.Sub(p.lastRefresh); !p.lastRefresh.IsZero() && since >= 0 && since < p.minRefresh {
 				defer p.mu.Unlock()
-				if mode == modeKeys {
-					return nil, false, p.keysError(cur, now, p.keysErr)
+				if mode != modeKeys {
+					return cur, false, nil
 				}
-				return cur, false, nil
+				if err := p.keysError(cur, now, p.keysErr); err != nil {
+					return nil, false, err
+				}
+				// Only abandoned fetches so far: nothing to report but that.
+				return nil, false, fmt.Errorf("discovery: no keys yet: the last fetch was abandoned by its caller and the next may start in %v", (p.minRefresh - since).Round(time.Millisecond))
 			}
 			p.lastRefresh = now
 		}

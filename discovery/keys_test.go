@@ -106,6 +106,10 @@ func jwksFaults() []struct {
 		{"garbage", body("<html>oops</html>"), discovery.ErrMalformedResponse},
 		{"empty set", body(`{"keys":[]}`), discovery.ErrNoUsableKeys},
 		{"only unusable keys", body(`{"keys":[{"kty":"XYZ","kid":"odd"}]}`), discovery.ErrNoUsableKeys},
+		{"redirect to http", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://"+r.Host+"/keys", http.StatusFound)
+		}, discovery.ErrInsecureURL},
+		{"truncated JSON", body(`{"keys":[{"kty":"EC","kid":"ec-1","crv":"P-256"`), discovery.ErrMalformedResponse},
 		{"oversized", func(w http.ResponseWriter, r *http.Request) {
 			// A valid set padded past the limit, streamed without
 			// Content-Length.

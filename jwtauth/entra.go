@@ -79,31 +79,39 @@ func (c EntraCloud) String() string {
 	return entraClouds[c].name
 }
 
+// hosts returns the cloud's hosts; an unknown cloud has none.
+func (c EntraCloud) hosts() entraCloudHosts {
+	if !c.valid() {
+		return entraCloudHosts{}
+	}
+	return entraClouds[c]
+}
+
 // AuthorityHost is the cloud's sign-in host, which serves the discovery
-// documents and signing keys.
-func (c EntraCloud) AuthorityHost() string { return entraClouds[c].authority }
+// documents and signing keys ("" for an unknown cloud).
+func (c EntraCloud) AuthorityHost() string { return c.hosts().authority }
 
 // GraphHost is the cloud's Microsoft Graph host, for group resolvers.
-func (c EntraCloud) GraphHost() string { return entraClouds[c].graph }
+func (c EntraCloud) GraphHost() string { return c.hosts().graph }
 
 // IssuerV1 is the "iss" of the tenant's v1.0 tokens (trailing slash).
 func (c EntraCloud) IssuerV1(tenantID string) string {
-	return "https://" + entraClouds[c].v1 + "/" + tenantID + "/"
+	return "https://" + c.hosts().v1 + "/" + tenantID + "/"
 }
 
 // IssuerV2 is the "iss" of the tenant's v2.0 tokens (no trailing slash).
 func (c EntraCloud) IssuerV2(tenantID string) string {
-	return "https://" + entraClouds[c].v2 + "/" + tenantID + "/v2.0"
+	return "https://" + c.hosts().v2 + "/" + tenantID + "/v2.0"
 }
 
 // discoveryV1 is the tenant's v1.0 metadata, on the authority host: the
 // v1.0 issuer's own host may belong to another cloud (US Government).
 func (c EntraCloud) discoveryV1(tenantID string) string {
-	return "https://" + entraClouds[c].authority + "/" + tenantID + "/.well-known/openid-configuration"
+	return "https://" + c.hosts().authority + "/" + tenantID + "/.well-known/openid-configuration"
 }
 
 func (c EntraCloud) discoveryV2(tenantID string) string {
-	return "https://" + entraClouds[c].authority + "/" + tenantID + "/v2.0/.well-known/openid-configuration"
+	return "https://" + c.hosts().authority + "/" + tenantID + "/v2.0/.well-known/openid-configuration"
 }
 
 // EntraVersions selects the token versions a configuration accepts.
@@ -301,8 +309,8 @@ func (c *EntraConfig) entry(issuer, discoveryURL, tid, ver string, audiences []s
 		usernamePrefix: c.UsernamePrefix, groupsPrefix: c.GroupsPrefix,
 	}
 	rules := []ClaimValidationRule{
-		{Expression: `claims.?tid.orValue("") == ` + celString(tid), Message: "tid must be " + tid + ", the tenant of the issuer (entra: iss/tid mismatch)"},
-		{Expression: `claims.?ver.orValue(` + celString(ver) + `) == ` + celString(ver), Message: "ver must be " + ver + " for the issuer " + issuer + " (entra: token version mismatch)"},
+		{Expression: `claims.?tid.orValue("") == ` + entraCELString(tid), Message: "tid must be " + tid + ", the tenant of the issuer (entra: iss/tid mismatch)"},
+		{Expression: `claims.?ver.orValue(` + entraCELString(ver) + `) == ` + entraCELString(ver), Message: "ver must be " + ver + " for the issuer " + issuer + " (entra: token version mismatch)"},
 		entraClaimNamesRule(),
 	}
 	return m.authenticator(issuer, discoveryURL, audiences, rules)
@@ -365,7 +373,7 @@ func (c *EntraB2CConfig) JWTAuthenticator() (JWTAuthenticator, error) {
 	host := "https://" + name + ".b2clogin.com/"
 	issuer := host + tid + "/v2.0/"
 	discoveryURL := host + name + ".onmicrosoft.com/" + c.Policy + "/v2.0/.well-known/openid-configuration"
-	policy := celString(strings.ToLower(c.Policy))
+	policy := entraCELString(strings.ToLower(c.Policy))
 	rules := []ClaimValidationRule{
 		{Expression: `claims.?tfp.orValue(claims.?acr.orValue("")).lowerAscii() == ` + policy, Message: "the token is not from the user flow " + c.Policy},
 		entraClaimNamesRule(),

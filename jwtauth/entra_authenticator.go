@@ -86,6 +86,11 @@ type EntraAuthenticator struct {
 // (ErrEntraUnverifiable); after the standard checks, the signing key's
 // issuer for v2.0 tokens (ErrEntraSigningKeyIssuer), and groups overage
 // handling. cfg.TenantIDs is the tenant allow-list.
+//
+// The signing keys' issuers are read from the key set responses as the
+// providers fetch them: NewEntra wraps the Transport of opts.HTTPClient
+// (nil means a client like the one kube-apiserver builds, with the system
+// roots), so every issuer shares that client.
 func NewEntra(ctx context.Context, cfg EntraConfig, opts Options) (*EntraAuthenticator, error) {
 	ac, err := cfg.AuthenticationConfiguration()
 	if err != nil {
@@ -293,13 +298,13 @@ func (e *EntraAuthenticator) explain(je *Error, token string, cs *claims.Set) er
 	hdr := entraHeader(token)
 	switch {
 	case hdr != nil && hdr.Has("nonce"):
-		return je.explainWith(ErrEntraUnverifiable, "the token's header has a nonce: it is an access token for Microsoft Graph or another Microsoft API"+entraAudText(cs)+", signed in a form only Microsoft can check; request a token for your own API instead (scope "+scope+")")
+		return je.entraExplain(ErrEntraUnverifiable, "the token's header has a nonce: it is an access token for Microsoft Graph or another Microsoft API"+entraAudText(cs)+", signed in a form only Microsoft can check; request a token for your own API instead (scope "+scope+")")
 	case hdr != nil && entraString(hdr, "alg") == "none":
-		return je.explainWith(ErrEntraUnverifiable, "the token is unsigned (alg none), as ID tokens from the v1.0 authorization code flow are; send a signed access token for your own API instead (scope "+scope+")")
+		return je.entraExplain(ErrEntraUnverifiable, "the token is unsigned (alg none), as ID tokens from the v1.0 authorization code flow are; send a signed access token for your own API instead (scope "+scope+")")
 	case je.kind == ErrAudience && cs != nil && entraIsGraphAudience(cs):
-		return je.explainWith(ErrEntraUnverifiable, "the token is for Microsoft Graph, not for this API; request a token for your own API instead (scope "+scope+")")
+		return je.entraExplain(ErrEntraUnverifiable, "the token is for Microsoft Graph, not for this API; request a token for your own API instead (scope "+scope+")")
 	case je.kind == ErrUnknownKey && e.cfg.Cloud == EntraPublic && cs != nil && strings.HasPrefix(entraString(cs, "iss"), "https://sts.windows.net/"):
-		return je.explainWith(nil, "v1.0 tokens of Azure Government tenants also name sts.windows.net: if this tenant is in Azure Government, configure the EntraUSGovernment cloud")
+		return je.entraExplain(nil, "v1.0 tokens of Azure Government tenants also name sts.windows.net: if this tenant is in Azure Government, configure the EntraUSGovernment cloud")
 	}
 	return je
 }
@@ -330,8 +335,11 @@ func (e *EntraAuthenticator) withAppKeys(ctx context.Context, jws *jose.JWS, cs 
 	if err != nil {
 		return nil, "", err
 	}
-	doc, _ := p.Document()
-	return u, doc.JWKSURI, nil
+	var jwksURI string
+	if doc, ok := p.Document(); ok {
+		jwksURI = doc.JWKSURI
+	}
+	return u, jwksURI, nil
 }
 
 // entraMetadataURL is the discovery URL of a configured issuer.

@@ -12,26 +12,26 @@ import (
 	"github.com/structauth/structauth/claims"
 )
 
-// celNonEmpty is true when the claim is a non-empty string. The type test
+// entraCELNonEmpty is true when the claim is a non-empty string. The type test
 // comes first so that a number or list is skipped as in Go, instead of
 // failing the mapping.
-func celNonEmpty(name string) string {
+func entraCELNonEmpty(name string) string {
 	return `(type(claims.?` + name + `.orValue(0)) == string && claims.` + name + ` != "")`
 }
 
-// celFirst is true when the claim is an array whose first element is a
+// entraCELFirst is true when the claim is an array whose first element is a
 // non-empty string (B2C's "emails").
-func celFirst(name string) string {
+func entraCELFirst(name string) string {
 	return `(type(claims.?` + name + `.orValue(0)) == list && size(claims.` + name + `) > 0 && type(claims.` + name + `[0]) == string && claims.` + name + `[0] != "")`
 }
 
-// celGuestUPN mirrors claims.IsEntraGuestUPN.
-func celGuestUPN(v string) string {
+// entraCELGuestUPN mirrors claims.IsEntraGuestUPN.
+func entraCELGuestUPN(v string) string {
 	return `(` + v + `.contains("#EXT#") || ` + v + `.contains("_EXT_@"))`
 }
 
-// celPlainAddress mirrors claims.IsPlainAddress.
-const celPlainAddress = `r"^[^@# \t\r\n]+@[^@# \t\r\n]+$"`
+// entraCELPlainAddress mirrors claims.IsPlainAddress.
+const entraCELPlainAddress = `r"^[^@# \t\r\n]+@[^@# \t\r\n]+$"`
 
 // EntraUsernameExpression returns the CEL username expression of
 // claims.EntraUsername: for app-only tokens (idtyp "app") the object ID,
@@ -51,18 +51,18 @@ func entraUsernameExpression(guard bool, prefix string) string {
 	}
 	p := ""
 	if prefix != "" {
-		p = celString(prefix) + " + "
+		p = entraCELString(prefix) + " + "
 	}
 	var b strings.Builder
-	b.WriteString(`(claims.?idtyp.orValue("") == "app" && ` + celNonEmpty("oid") + `) ? ` + p + `claims.oid : `)
+	b.WriteString(`(claims.?idtyp.orValue("") == "app" && ` + entraCELNonEmpty("oid") + `) ? ` + p + `claims.oid : `)
 	for _, name := range order {
 		switch name {
 		case "emails":
-			b.WriteString(celFirst(name) + ` ? ` + p + `claims.emails[0] : `)
+			b.WriteString(entraCELFirst(name) + ` ? ` + p + `claims.emails[0] : `)
 		case "email":
-			b.WriteString(`(` + celNonEmpty(name) + ` && claims.?email_verified.orValue(true) == true) ? ` + p + `claims.email : `)
+			b.WriteString(`(` + entraCELNonEmpty(name) + ` && claims.?email_verified.orValue(true) == true) ? ` + p + `claims.email : `)
 		default:
-			b.WriteString(celNonEmpty(name) + ` ? ` + p + `claims.` + name + ` : `)
+			b.WriteString(entraCELNonEmpty(name) + ` ? ` + p + `claims.` + name + ` : `)
 		}
 	}
 	b.WriteString(`""`)
@@ -75,11 +75,11 @@ func entraUsernameExpression(guard bool, prefix string) string {
 // address from upn, preferred_username or unique_name.
 func EntraEmailExpression(fallback bool) string {
 	var b strings.Builder
-	b.WriteString(`(` + celNonEmpty("email") + ` && !` + celGuestUPN("claims.email") + `) ? [claims.email] : `)
-	b.WriteString(`(` + celFirst("emails") + ` && !` + celGuestUPN("claims.emails[0]") + `) ? [claims.emails[0]] : `)
+	b.WriteString(`(` + entraCELNonEmpty("email") + ` && !` + entraCELGuestUPN("claims.email") + `) ? [claims.email] : `)
+	b.WriteString(`(` + entraCELFirst("emails") + ` && !` + entraCELGuestUPN("claims.emails[0]") + `) ? [claims.emails[0]] : `)
 	if fallback {
 		for _, name := range [...]string{"upn", "preferred_username", "unique_name"} {
-			b.WriteString(`(` + celNonEmpty(name) + ` && claims.` + name + `.matches(` + celPlainAddress + `) && !` + celGuestUPN("claims."+name) + `) ? [claims.` + name + `] : `)
+			b.WriteString(`(` + entraCELNonEmpty(name) + ` && claims.` + name + `.matches(` + entraCELPlainAddress + `) && !` + entraCELGuestUPN("claims."+name) + `) ? [claims.` + name + `] : `)
 		}
 	}
 	b.WriteString(`[]`)
@@ -96,7 +96,7 @@ func entraEmailVerifiedExpression() string {
 		}
 		return `(` + strings.Join(parts, " || ") + `)`
 	}
-	return `(` + celNonEmpty("email") + ` && !` + celGuestUPN("claims.email") + ` && has(claims.xms_edov)) ? (` +
+	return `(` + entraCELNonEmpty("email") + ` && !` + entraCELGuestUPN("claims.email") + ` && has(claims.xms_edov)) ? (` +
 		edov(`true`, `"true"`, `"1"`) + ` ? ["true"] : ` + edov(`false`, `"false"`, `"0"`) + ` ? ["false"] : []) : []`
 }
 
@@ -119,7 +119,7 @@ var entraCaseVariantClaims = []string{"tid", "oid", "idtyp"}
 func entraClaimNamesRule() ClaimValidationRule {
 	var tests []string
 	for _, name := range entraCaseVariantClaims {
-		for _, v := range caseVariants(name) {
+		for _, v := range entraCaseVariants(name) {
 			tests = append(tests, "has(claims."+v+")")
 		}
 	}
@@ -129,9 +129,9 @@ func entraClaimNamesRule() ClaimValidationRule {
 	}
 }
 
-// caseVariants returns every spelling of an ASCII lower-case name with
+// entraCaseVariants returns every spelling of an ASCII lower-case name with
 // at least one letter in upper case.
-func caseVariants(name string) []string {
+func entraCaseVariants(name string) []string {
 	var letters []int
 	for i := 0; i < len(name); i++ {
 		if name[i] >= 'a' && name[i] <= 'z' {
@@ -163,7 +163,7 @@ func (m entraMappings) authenticator(issuer, discoveryURL string, audiences []st
 	username := entraUsernameExpression(m.guard, m.usernamePrefix)
 	groups := `type(claims.?groups.orValue(0)) == list ? claims.groups : type(claims.?groups.orValue(0)) == string ? [claims.groups] : []`
 	if m.groupsPrefix != "" {
-		p := celString(m.groupsPrefix)
+		p := entraCELString(m.groupsPrefix)
 		groups = `type(claims.?groups.orValue(0)) == list ? dyn(claims.groups).map(g, ` + p + ` + g) : type(claims.?groups.orValue(0)) == string ? [` + p + ` + claims.groups] : []`
 	}
 	a := JWTAuthenticator{
@@ -176,10 +176,10 @@ func (m entraMappings) authenticator(issuer, discoveryURL string, audiences []st
 		ClaimMappings: ClaimMappings{
 			Username: PrefixedClaimOrExpression{Expression: username},
 			Groups:   PrefixedClaimOrExpression{Expression: groups},
-			UID:      ClaimOrExpression{Expression: celNonEmpty("oid") + ` ? ` + celString(m.tenant+"/") + ` + claims.oid : ""`},
+			UID:      ClaimOrExpression{Expression: entraCELNonEmpty("oid") + ` ? ` + entraCELString(m.tenant+"/") + ` + claims.oid : ""`},
 			Extra: []ExtraMapping{
-				{Key: EntraExtraTenantID, ValueExpression: `[` + celString(m.tenant) + `]`},
-				{Key: EntraExtraObjectID, ValueExpression: celNonEmpty("oid") + ` ? [claims.oid] : []`},
+				{Key: EntraExtraTenantID, ValueExpression: `[` + entraCELString(m.tenant) + `]`},
+				{Key: EntraExtraObjectID, ValueExpression: entraCELNonEmpty("oid") + ` ? [claims.oid] : []`},
 				{Key: EntraExtraEmail, ValueExpression: EntraEmailExpression(m.emailFallback)},
 				{Key: EntraExtraEmailVerified, ValueExpression: entraEmailVerifiedExpression()},
 				{Key: EntraExtraGroupsIncomplete, ValueExpression: entraGroupsIncompleteExpression},
@@ -192,5 +192,5 @@ func (m entraMappings) authenticator(issuer, discoveryURL string, audiences []st
 	return a
 }
 
-// celString quotes s as a CEL string literal (CEL accepts Go's escapes).
-func celString(s string) string { return strconv.Quote(s) }
+// entraCELString quotes s as a CEL string literal (CEL accepts Go's escapes).
+func entraCELString(s string) string { return strconv.Quote(s) }

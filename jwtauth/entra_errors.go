@@ -68,8 +68,8 @@ func (e *entraError) Unwrap() error        { return e.cause }
 
 func entraErr(kind error, msg string) *entraError { return &entraError{kind: kind, msg: msg} }
 
-// explainWith returns a copy of e whose cause is the explanation.
-func (e *Error) explainWith(kind error, msg string) *Error {
+// entraExplain returns a copy of e whose cause is the explanation.
+func (e *Error) entraExplain(kind error, msg string) *Error {
 	c := *e
 	c.Err = &entraError{kind: kind, msg: msg, cause: e.Err}
 	return &c

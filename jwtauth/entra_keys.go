@@ -59,6 +59,13 @@ func (t *entraKeyIssuers) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// CloseIdleConnections forwards to the wrapped transport.
+func (t *entraKeyIssuers) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // record parses the key set leniently: a body that is not a key set is
 // ignored here, and the provider reports it.
 func (t *entraKeyIssuers) record(url string, body []byte) {

@@ -20,6 +20,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -125,6 +127,8 @@ func NewEntra(opts EntraOptions) (*Entra, error) {
 	}
 	e.server = httptest.NewUnstartedServer(http.HandlerFunc(e.serve))
 	e.server.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	// Handshakes cut short by Close are expected; keep test logs quiet.
+	e.server.Config.ErrorLog = log.New(io.Discard, "", 0)
 	e.server.StartTLS()
 	served := map[string]bool{}
 	for _, n := range names {
@@ -476,4 +480,11 @@ func (r *entraRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.e.requests = append(r.e.requests, line)
 	r.e.mu.Unlock()
 	return r.next.RoundTrip(req)
+}
+
+// CloseIdleConnections forwards to the wrapped transport.
+func (r *entraRecorder) CloseIdleConnections() {
+	if c, ok := r.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }

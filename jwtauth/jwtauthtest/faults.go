@@ -2,6 +2,7 @@ package jwtauthtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -66,9 +67,10 @@ func RedirectFault(location string) http.HandlerFunc {
 	}
 }
 
-// DelayFault waits d, or until the client gives up, then serves next: a
-// slow endpoint. Inside a testing/synctest bubble (with InMemoryClient)
-// the wait is on the fake clock.
+// DelayFault waits d, then serves next: a slow endpoint. If the client
+// gives up first, the connection is dropped without a response. Inside a
+// testing/synctest bubble (with InMemoryClient) the wait is on the fake
+// clock.
 func DelayFault(d time.Duration, next http.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t := time.NewTimer(d)
@@ -77,9 +79,15 @@ func DelayFault(d time.Duration, next http.Handler) http.HandlerFunc {
 		case <-t.C:
 			next.ServeHTTP(w, r)
 		case <-r.Context().Done():
+			abort()
 		}
 	}
 }
+
+// abort ends a handler without a response. Returning normally would make
+// net/http send an empty 200 OK, which a client that is giving up at that
+// very moment may still read.
+func abort() { panic(http.ErrAbortHandler) }
 
 // FlapFault serves the handlers in turn, one per request, cycling: for
 // example FlapFault(i.KeysHandler(), StatusFault(500)) alternates good
@@ -92,19 +100,20 @@ func FlapFault(handlers ...http.Handler) http.HandlerFunc {
 }
 
 // HangFault never answers: it blocks until the client gives up (its
-// context or timeout) or the issuer is closed.
+// context or timeout) or the issuer is closed, then drops the connection.
 func (i *Issuer) HangFault() http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Context().Value(inMemoryKey{}) != nil {
 			// Only the request's context: in a synctest bubble, waiting
 			// on a channel from outside it would stop fake time.
 			<-r.Context().Done()
-			return
+			abort()
 		}
 		select {
 		case <-r.Context().Done():
 		case <-i.closed:
 		}
+		abort()
 	}
 }
 
@@ -131,6 +140,21 @@ type inMemoryTransport struct {
 	host string
 }
 
+// serve runs the issuer's handler; a handler that panics with
+// http.ErrAbortHandler (as net/http allows) aborts the request.
+func (t inMemoryTransport) serve(w http.ResponseWriter, r *http.Request) (aborted bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				panic(v)
+			}
+			aborted = true
+		}
+	}()
+	t.i.mux.ServeHTTP(w, r)
+	return false
+}
+
 func (t inMemoryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.URL.Scheme != "https" || r.URL.Host != t.host {
 		return nil, fmt.Errorf("jwtauthtest: the in-memory client only reaches https://%s, not %s", t.host, r.URL.Redacted())
@@ -143,7 +167,12 @@ func (t inMemoryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	sr.Host = t.host
 	sr.RemoteAddr = "192.0.2.1:443"
 	rec := httptest.NewRecorder()
-	t.i.mux.ServeHTTP(rec, sr)
+	if aborted := t.serve(rec, sr); aborted {
+		if err := r.Context().Err(); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("jwtauthtest: the handler aborted the connection")
+	}
 	if err := r.Context().Err(); err != nil {
 		return nil, err
 	}
