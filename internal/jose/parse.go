@@ -97,7 +97,7 @@ func ParseCompact(token string) (*JWS, error) {
 	buf := make([]byte, size)
 	var parts [3][]byte
 	for i, seg := range segs {
-		n, err := base64.RawURLEncoding.Strict().Decode(buf, []byte(seg))
+		n, err := strictBase64URL.Decode(buf, []byte(seg))
 		if err != nil {
 			if err := checkAlphabet(seg); err != nil {
 				return nil, fmt.Errorf("%w: %s %s", ErrMalformed, names[i], err)
@@ -123,6 +123,10 @@ func ParseCompact(token string) (*JWS, error) {
 		Signature:    parts[2],
 	}, nil
 }
+
+// strictBase64URL decodes unpadded base64url and refuses non-zero unused
+// trailing bits (Strict returns a copy of the Encoding; make it once).
+var strictBase64URL = base64.RawURLEncoding.Strict()
 
 // checkAlphabet explains a decoding failure: a character outside the
 // base64url alphabet (RFC 4648 §5), or padding.
