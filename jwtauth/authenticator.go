@@ -198,6 +198,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (*User, 
 	if len(token) > a.maxToken {
 		return nil, newError(CheckFormat, ErrMalformedToken, "token is %d bytes, above the limit of %d", len(token), a.maxToken)
 	}
+	if e := a.fastUnknownIssuer(token); e != nil {
+		return nil, e
+	}
 	jws, err := jose.ParseCompact(token)
 	if err != nil {
 		return nil, newError(CheckFormat, ErrMalformedToken, "token is not a well-formed compact JWS").wrap(err)
