@@ -114,20 +114,27 @@ func BenchmarkAuthenticate(b *testing.B) {
 	})
 }
 
-func BenchmarkNew64Authenticators(b *testing.B) {
-	cfg := &jwtauth.AuthenticationConfiguration{APIVersion: jwtauth.APIVersionV1, Kind: jwtauth.Kind}
-	for i := range 64 {
-		a := celPolicy(sharedIssuer)
-		a.Issuer.URL = fmt.Sprintf("https://issuer-%d.example", i)
-		a.Issuer.CertificateAuthority = ""
-		cfg.JWT = append(cfg.JWT, a)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		a, err := jwtauth.New(context.Background(), cfg, jwtauth.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		_ = a.Close()
+// BenchmarkNew builds an Authenticator for N authenticators with the CEL
+// policy; N = 8..64 shows how the cost grows (issue 7: not faster than
+// linearly).
+func BenchmarkNew(b *testing.B) {
+	for _, n := range []int{8, 16, 32, 64} {
+		b.Run(fmt.Sprintf("authenticators=%d", n), func(b *testing.B) {
+			cfg := &jwtauth.AuthenticationConfiguration{APIVersion: jwtauth.APIVersionV1, Kind: jwtauth.Kind}
+			for i := range n {
+				a := celPolicy(sharedIssuer)
+				a.Issuer.URL = fmt.Sprintf("https://issuer-%d.example", i)
+				a.Issuer.CertificateAuthority = ""
+				cfg.JWT = append(cfg.JWT, a)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				a, err := jwtauth.New(context.Background(), cfg, jwtauth.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = a.Close()
+			}
+		})
 	}
 }
