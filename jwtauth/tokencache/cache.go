@@ -18,8 +18,9 @@ import (
 
 // Defaults for the zero values of Options.
 const (
-	// DefaultTTL is kube-apiserver's --authentication-token-cache-ttl
-	// default for successes.
+	// DefaultTTL is the success TTL of kube-apiserver's token cache
+	// (TokenSuccessCacheTTL; its failure TTL is 0, as FailureTTL's zero
+	// value).
 	DefaultTTL = 10 * time.Second
 	// DefaultMaxEntries bounds the number of cached results.
 	DefaultMaxEntries = 10000

@@ -19,11 +19,16 @@
 //  3. A live entry is a hit: its user (or error) is returned without calling
 //     the authenticator. A hit allocates nothing.
 //  4. On a miss, concurrent requests for the same token wait for one call of
-//     the authenticator (single flight), as kube-apiserver does.
+//     the authenticator (single flight), as kube-apiserver does. The call
+//     runs with the first request's context (kube-apiserver detaches it);
+//     if that request is canceled, the waiting ones ask again rather than
+//     fail, and each waiting request still gives up when its own context
+//     ends.
 //  5. A success is stored for Options.TTL (kube-apiserver's default is
 //     10 s), but never beyond the token's "exp", which is read from the
-//     payload only after the authenticator accepted the token. A token whose
-//     "exp" cannot be read is not cached. Failures are not cached unless
+//     payload only after the authenticator accepted the token (kube-apiserver's
+//     cache does not look at "exp"). A token whose "exp" cannot be read is not
+//     cached. Failures are not cached unless
 //     Options.FailureTTL is set, and failures that say nothing about the
 //     token (an issuer not ready, keys unavailable, a canceled request) never
 //     are.
@@ -32,5 +37,6 @@
 //     are evicted, expired ones and then those closest to expiry first.
 //
 // A cached result can outlive a configuration change or a key rotation by at
-// most the TTL: that is the trade kube-apiserver makes too.
+// most the TTL: that is the trade kube-apiserver makes too. Cache.Purge drops
+// every result, for example when a new configuration is swapped in.
 package tokencache
