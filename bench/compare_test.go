@@ -101,7 +101,8 @@ type impl struct {
 	auth func(ctx context.Context, token string) (string, error)
 }
 
-func newOurs(b *testing.B, iss *jwtauthtest.Issuer, a jwtauth.JWTAuthenticator) impl {
+// buildOurs builds structauth's authenticator for a.
+func buildOurs(b *testing.B, iss *jwtauthtest.Issuer, a jwtauth.JWTAuthenticator) *jwtauth.Authenticator {
 	a.Issuer.CertificateAuthority = ""
 	auth, err := jwtauth.New(context.Background(), &jwtauth.AuthenticationConfiguration{
 		APIVersion: jwtauth.APIVersionV1, Kind: jwtauth.Kind, JWT: []jwtauth.JWTAuthenticator{a}},
@@ -110,6 +111,13 @@ func newOurs(b *testing.B, iss *jwtauthtest.Issuer, a jwtauth.JWTAuthenticator) 
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = auth.Close() })
+	return auth
+}
+
+// oursImpl adapts anything with our Authenticate signature.
+func oursImpl(auth interface {
+	Authenticate(context.Context, string) (*jwtauth.User, error)
+}) impl {
 	return impl{"structauth", func(ctx context.Context, tok string) (string, error) {
 		u, err := auth.Authenticate(ctx, tok)
 		if err != nil {
@@ -119,27 +127,17 @@ func newOurs(b *testing.B, iss *jwtauthtest.Issuer, a jwtauth.JWTAuthenticator) 
 	}}
 }
 
+func newOurs(b *testing.B, iss *jwtauthtest.Issuer, a jwtauth.JWTAuthenticator) impl {
+	return oursImpl(buildOurs(b, iss, a))
+}
+
 // newOursCached is ours behind tokencache with its defaults.
 func newOursCached(b *testing.B, iss *jwtauthtest.Issuer, a jwtauth.JWTAuthenticator) impl {
-	a.Issuer.CertificateAuthority = ""
-	auth, err := jwtauth.New(context.Background(), &jwtauth.AuthenticationConfiguration{
-		APIVersion: jwtauth.APIVersionV1, Kind: jwtauth.Kind, JWT: []jwtauth.JWTAuthenticator{a}},
-		jwtauth.Options{HTTPClient: iss.Client()})
+	c, err := tokencache.New(buildOurs(b, iss, a), tokencache.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { _ = auth.Close() })
-	c, err := tokencache.New(auth, tokencache.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return impl{"structauth", func(ctx context.Context, tok string) (string, error) {
-		u, err := c.Authenticate(ctx, tok)
-		if err != nil {
-			return "", err
-		}
-		return u.Username, nil
-	}}
+	return oursImpl(c)
 }
 
 func newKube(b *testing.B, iss *jwtauthtest.Issuer, a jwtauth.JWTAuthenticator) impl {
