@@ -113,7 +113,9 @@ func runScenarios(t *testing.T, scenarios []scenario) {
 				sc.config(&cfg)
 			}
 			a := newAuthenticator(t, jwtauth.Options{}, cfg)
-			u, err := a.Authenticate(context.Background(), sc.token(t, sharedIssuer))
+			tok := sc.token(t, sharedIssuer)
+			u, err := a.Authenticate(context.Background(), tok)
+			explainAgrees(t, a, tok, u, err) // Explain must decide the same (explain_test.go)
 			if sc.wantErr != nil || sc.wantErrSub != "" {
 				require.Error(t, err)
 				require.Nil(t, u)

@@ -206,17 +206,25 @@ func (ia *issuerAuthenticator) extra(ctx context.Context, cs *claims.Set, act ce
 // iterates a Go map, so with several failures its report is random; we
 // report the first failure in configuration order.
 func (ia *issuerAuthenticator) requiredClaims(cs *claims.Set) *Error {
-	for _, r := range ia.prog.RequiredClaims {
-		if !cs.Has(r.Claim) {
-			return newError(CheckRequiredClaim, ErrRequiredClaim, "required claim %s not present in ID token", r.Claim)
+	for i := range ia.prog.RequiredClaims {
+		if err := requiredClaim(cs, &ia.prog.RequiredClaims[i]); err != nil {
+			return err
 		}
-		var got string
-		if err := cs.Unmarshal(r.Claim, &got); err != nil {
-			return newError(CheckRequiredClaim, ErrRequiredClaim, "parse claim %s", r.Claim).wrap(err)
-		}
-		if got != r.RequiredValue {
-			return newError(CheckRequiredClaim, ErrRequiredClaim, "required claim %s value does not match. Got = %s, want = %s", r.Claim, truncate(got, 128), r.RequiredValue)
-		}
+	}
+	return nil
+}
+
+// requiredClaim checks one claim-form claimValidationRule.
+func requiredClaim(cs *claims.Set, r *ClaimValidationRule) *Error {
+	if !cs.Has(r.Claim) {
+		return newError(CheckRequiredClaim, ErrRequiredClaim, "required claim %s not present in ID token", r.Claim)
+	}
+	var got string
+	if err := cs.Unmarshal(r.Claim, &got); err != nil {
+		return newError(CheckRequiredClaim, ErrRequiredClaim, "parse claim %s", r.Claim).wrap(err)
+	}
+	if got != r.RequiredValue {
+		return newError(CheckRequiredClaim, ErrRequiredClaim, "required claim %s value does not match. Got = %s, want = %s", r.Claim, truncate(got, 128), r.RequiredValue)
 	}
 	return nil
 }

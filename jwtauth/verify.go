@@ -46,13 +46,22 @@ func rejectCaseVariants(cs *claims.Set) *Error {
 // used by k8s.io/apiserver v0.37): algorithm allow-list, signature,
 // registered claim types, distributed-claim names, audience, exp, nbf.
 func (ia *issuerAuthenticator) verify(ctx context.Context, jws *jose.JWS, cs *claims.Set, now time.Time) error {
-	if !slices.Contains(jose.Algorithms, jws.Header.Alg) {
-		return newError(CheckAlgorithm, ErrUnsupportedAlgorithm, "token signed with unsupported algorithm %q, expected one of %q", truncate(jws.Header.Alg, 16), jose.Algorithms).at(ia)
+	if err := ia.checkAlgorithm(jws); err != nil {
+		return err
 	}
 	if err := ia.verifySignature(ctx, jws); err != nil {
 		return err
 	}
 	return ia.checkRegisteredClaims(cs, now, true)
+}
+
+// checkAlgorithm enforces the algorithm allow-list (a step of its own so
+// that Explain runs the very same check).
+func (ia *issuerAuthenticator) checkAlgorithm(jws *jose.JWS) *Error {
+	if !slices.Contains(jose.Algorithms, jws.Header.Alg) {
+		return newError(CheckAlgorithm, ErrUnsupportedAlgorithm, "token signed with unsupported algorithm %q, expected one of %q", truncate(jws.Header.Alg, 16), jose.Algorithms).at(ia)
+	}
+	return nil
 }
 
 // ensureReady makes sure the issuer's discovery document is known. When
@@ -90,7 +99,7 @@ func (ia *issuerAuthenticator) verifySignature(ctx context.Context, jws *jose.JW
 		return newError(CheckKeys, ErrKeys, "fetching the issuer's keys failed").wrap(err).at(ia)
 	}
 	if verifyWithAny(ks, jws) {
-		return nil
+		return ia.signatureVerified(jws)
 	}
 	// A key the set does not have (or, without a kid, no key that
 	// verifies) may have been rotated in: refresh once. The provider
@@ -104,7 +113,7 @@ func (ia *issuerAuthenticator) verifySignature(ctx context.Context, jws *jose.JW
 		if fresh != nil && fresh != ks {
 			ks = fresh
 			if verifyWithAny(ks, jws) {
-				return nil
+				return ia.signatureVerified(jws)
 			}
 		}
 	}
@@ -113,6 +122,17 @@ func (ia *issuerAuthenticator) verifySignature(ctx context.Context, jws *jose.JW
 		return newError(CheckSignature, ErrUnknownKey, "no key with the token's kid in the issuer's key set").wrap(refreshErr).at(ia)
 	}
 	return newError(CheckSignature, ErrSignature, "failed to verify the token's signature").wrap(refreshErr).at(ia)
+}
+
+// signatureVerified runs the header check that waits for a verified
+// signature: the x5c certificates must parse, as go-jose (hence
+// kube-apiserver) requires of every token. Parsing them only now means
+// that X.509 data is parsed only when the issuer signed it.
+func (ia *issuerAuthenticator) signatureVerified(jws *jose.JWS) error {
+	if err := jws.CheckCertificates(); err != nil {
+		return newError(CheckFormat, ErrMalformedToken, "token header is malformed").wrap(err).at(ia)
+	}
+	return nil
 }
 
 // verifyWithAny tries the candidate keys: those with the token's kid, or

@@ -30,7 +30,10 @@
 //     present (kid null is refused); nonce and x5c of the types go-jose
 //     requires.
 //
-// jku, x5u, x5t and x5c are never fetched, parsed or used to find keys.
+// jku, x5u, x5t and x5c are never fetched or used to find keys. The x5c
+// certificates are parsed only by JWS.CheckCertificates, which callers
+// run once the signature has verified (go-jose, hence kube-apiserver,
+// refuses a token whose x5c does not parse).
 //
 // # Verify
 //

@@ -1,6 +1,7 @@
 package jose
 
 import (
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -34,6 +35,10 @@ type JWS struct {
 	Payload      []byte
 	SigningInput string
 	Signature    []byte
+
+	// x5c is the header's "x5c" member, checked for shape only; see
+	// CheckCertificates.
+	x5c json.RawMessage
 }
 
 // refusedHeaders are header members whose presence rejects the token,
@@ -111,11 +116,12 @@ func ParseCompact(token string) (*JWS, error) {
 	if len(parts[2]) == 0 {
 		return nil, fmt.Errorf("%w: empty signature", ErrMalformed)
 	}
-	hdr, err := parseHeader(parts[0])
+	hdr, x5c, err := parseHeader(parts[0])
 	if err != nil {
 		return nil, err
 	}
 	return &JWS{
+		x5c:          x5c,
 		Header:       hdr,
 		RawHeader:    parts[0],
 		Payload:      parts[1],
@@ -143,49 +149,52 @@ func checkAlphabet(seg string) error {
 	return nil
 }
 
-// parseHeader applies the header policy described at ParseCompact.
-func parseHeader(raw []byte) (Header, error) {
+// parseHeader applies the header policy described at ParseCompact. It
+// also returns the raw "x5c" member, if any.
+func parseHeader(raw []byte) (Header, json.RawMessage, error) {
 	set, err := claims.Parse(raw)
 	if err != nil {
-		return Header{}, fmt.Errorf("%w: header: %w", ErrMalformed, err)
+		return Header{}, nil, fmt.Errorf("%w: header: %w", ErrMalformed, err)
 	}
 	for _, name := range refusedHeaders {
 		if set.Has(name) {
-			return Header{}, fmt.Errorf("%w: header parameter %q is not supported", ErrMalformed, name)
+			return Header{}, nil, fmt.Errorf("%w: header parameter %q is not supported", ErrMalformed, name)
 		}
 	}
 	var h Header
 	if h.Alg, err = set.String("alg"); err != nil || h.Alg == "" {
-		return Header{}, fmt.Errorf("%w: header alg must be a non-empty string", ErrMalformed)
+		return Header{}, nil, fmt.Errorf("%w: header alg must be a non-empty string", ErrMalformed)
 	}
 	if set.Has("kid") {
 		// kid null is refused: go-jose reads it as absent, which would
 		// make a token that names no key try every key.
 		if h.Kid, err = set.String("kid"); err != nil {
-			return Header{}, fmt.Errorf("%w: header kid must be a string", ErrMalformed)
+			return Header{}, nil, fmt.Errorf("%w: header kid must be a string", ErrMalformed)
 		}
 		h.HasKid = true
 	}
 	if set.Has("typ") {
 		if h.Typ, err = set.String("typ"); err != nil {
-			return Header{}, fmt.Errorf("%w: header typ must be a string", ErrMalformed)
+			return Header{}, nil, fmt.Errorf("%w: header typ must be a string", ErrMalformed)
 		}
 	}
 	if set.Has("nonce") {
 		if _, err := set.String("nonce"); err != nil {
-			return Header{}, fmt.Errorf("%w: header nonce must be a string", ErrMalformed)
+			return Header{}, nil, fmt.Errorf("%w: header nonce must be a string", ErrMalformed)
 		}
 	}
-	if raw, ok := set.Raw("x5c"); ok && !validX5C(raw) {
-		return Header{}, fmt.Errorf("%w: header x5c must be an array of base64 strings", ErrMalformed)
+	x5c, ok := set.Raw("x5c")
+	if ok && !validX5C(x5c) {
+		return Header{}, nil, fmt.Errorf("%w: header x5c must be an array of base64 strings", ErrMalformed)
 	}
-	return h, nil
+	return h, x5c, nil
 }
 
 // validX5C reports whether raw has the shape go-jose requires of "x5c"
 // before it parses the certificates (RFC 7515 §4.1.6: an array of
-// standard, padded base64 DER values). We stop at the shape: certificates
-// from a token are never parsed or used.
+// standard, padded base64 DER values). ParseCompact stops at the shape,
+// so that an unverified token never makes us parse X.509; see
+// CheckCertificates.
 func validX5C(raw json.RawMessage) bool {
 	if len(raw) == 0 || raw[0] != '[' {
 		return false
@@ -201,4 +210,31 @@ func validX5C(raw json.RawMessage) bool {
 		}
 	}
 	return true
+}
+
+// CheckCertificates parses each certificate of the header's "x5c" member
+// with crypto/x509 and reports the first that does not parse (nil when
+// there is no "x5c"). go-jose, hence kube-apiserver, refuses such tokens
+// whatever their signature; callers run this check only once the
+// signature has verified, so that only X.509 data the issuer signed is
+// ever parsed. The certificates are then discarded: they are never used
+// to find or to trust a key.
+func (j *JWS) CheckCertificates() error {
+	if len(j.x5c) == 0 {
+		return nil
+	}
+	var chain []string
+	if err := json.Unmarshal(j.x5c, &chain); err != nil { // checked by validX5C
+		return fmt.Errorf("%w: header x5c must be an array of base64 strings", ErrMalformed)
+	}
+	for i, c := range chain {
+		der, err := base64.StdEncoding.DecodeString(c)
+		if err == nil {
+			_, err = x509.ParseCertificate(der)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: header x5c certificate %d does not parse", ErrMalformed, i)
+		}
+	}
+	return nil
 }
