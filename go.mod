@@ -3,6 +3,7 @@ module github.com/structauth/structauth
 go 1.26
 
 require (
+	github.com/c2sp/wycheproof v0.0.0-20260105152342-fca0d3ba9f12
 	github.com/google/cel-go v0.31.0
 	github.com/lestrrat-go/jwx/v3 v3.3.0
 	github.com/stretchr/testify v1.12.1

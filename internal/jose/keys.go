@@ -53,7 +53,8 @@ var privateMembers = [...]string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 // "use" present and not "sig", "key_ops" present without "verify", a type
 // other than RSA or EC (oct, OKP and unknown types are skipped, not
 // fatal), private members, an RSA modulus outside MinRSABits..MaxRSABits
-// or an exponent not odd in 3..2^31-1, an EC curve other than P-256,
+// or an exponent not odd in 3..2^31-1, a modulus with the ROCA
+// fingerprint (CVE-2017-15361), an EC curve other than P-256,
 // P-384 or P-521, coordinates of the wrong length or off the curve.
 //
 // Keys are kept in document order, duplicate kids included; "alg" is
@@ -210,6 +211,9 @@ func checkRSA(m *claims.Set) error {
 	}
 	if mod.Bit(0) == 0 {
 		return errors.New("RSA modulus is even")
+	}
+	if rocaFingerprint(mod) {
+		return errors.New("RSA modulus has the ROCA fingerprint (CVE-2017-15361): its private key is recoverable")
 	}
 	exp := new(big.Int).SetBytes(e)
 	if exp.BitLen() > 31 || exp.Int64() < 3 || exp.Bit(0) == 0 {
