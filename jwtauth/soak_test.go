@@ -5,11 +5,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -23,6 +25,7 @@ import (
 	"github.com/structauth/structauth/discovery"
 	"github.com/structauth/structauth/jwtauth"
 	"github.com/structauth/structauth/jwtauth/jwtauthtest"
+	"github.com/structauth/structauth/jwtauth/reload"
 )
 
 // soakFlag lengthens TestSoak: go test -run TestSoak ./jwtauth -soak=5m
@@ -61,22 +64,6 @@ var soakKindNames = [soakKinds]string{"valid", "forged", "foreign-key", "unknown
 type soakTokens struct {
 	gen    int
 	tokens [soakKinds][]string
-}
-
-// soakAuth is the live Authenticator with a guard so that it is never
-// used after Close: workers hold the read lock across Authenticate, the
-// retirer takes the write lock (waiting for in-flight calls) before Close.
-type soakAuth struct {
-	a      *jwtauth.Authenticator
-	mu     sync.RWMutex
-	closed bool
-}
-
-func (s *soakAuth) retire() {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	_ = s.a.Close()
 }
 
 // soakCounters are the soak's outcome counters.
@@ -176,18 +163,15 @@ func TestSoak(t *testing.T) {
 	// already running).
 	goroutinesBefore := runtime.NumGoroutine()
 
-	build := func(ctx context.Context) (*soakAuth, error) {
-		a, err := jwtauth.New(ctx, conf, opts)
-		if err != nil {
-			return nil, err
-		}
-		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
-		if err := a.Ready(rctx); err != nil {
-			_ = a.Close()
-			return nil, err
-		}
-		return &soakAuth{a: a}, nil
+	// The configuration lives in a file served by reload.Authenticator,
+	// as in production; each rebuild rewrites it with a new rule message
+	// (new content, same policy) and asks for an immediate reload.
+	cfgPath := filepath.Join(t.TempDir(), "authentication-config.json")
+	writeConfig := func(gen int64) {
+		conf.JWT[0].ClaimValidationRules[0].Message = fmt.Sprintf("blocked (generation %d)", gen)
+		data, err := json.Marshal(conf)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(cfgPath, data, 0o600))
 	}
 
 	mint := func(gen int) (*soakTokens, error) {
@@ -234,10 +218,10 @@ func TestSoak(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	first, err := build(ctx)
+	writeConfig(0)
+	live, err := reload.New(ctx, cfgPath, reload.Options{Auth: opts, Interval: -1, ReadyTimeout: 2 * time.Second})
 	require.NoError(t, err)
-	var live atomic.Pointer[soakAuth]
-	live.Store(first)
+	require.NoError(t, live.Status().LastError)
 	var pool atomic.Pointer[soakTokens]
 	tokens, err := mint(0)
 	require.NoError(t, err)
@@ -245,13 +229,16 @@ func TestSoak(t *testing.T) {
 
 	// Warm up, then take the heap baseline with one live Authenticator.
 	for _, tok := range pool.Load().tokens[soakValid] {
-		_, err := first.a.Authenticate(ctx, tok)
+		_, err := live.Authenticate(ctx, tok)
 		require.NoError(t, err)
 	}
 	heapBefore := soakHeap()
 
 	stop, stopTickers := make(chan struct{}), make(chan struct{})
-	var wg, tickers, retirers sync.WaitGroup
+	// faultTickers (JWKS faults, key rotations) stop before the endpoint
+	// is healed; reloadTicker may be waiting up to ReadyTimeout for a new
+	// configuration, so it is waited for after the healing.
+	var wg, faultTickers, reloadTicker sync.WaitGroup
 	var reloads, failedReloads, rotations, faults atomic.Int64
 
 	start := time.Now()
@@ -271,14 +258,7 @@ func TestSoak(t *testing.T) {
 				kind := schedule[n%len(schedule)]
 				toks := pool.Load().tokens[kind]
 				i := n % len(toks)
-				h := live.Load()
-				h.mu.RLock()
-				if h.closed {
-					h.mu.RUnlock()
-					continue
-				}
-				u, err := h.a.Authenticate(ctx, toks[i])
-				h.mu.RUnlock()
+				u, err := live.Authenticate(ctx, toks[i])
 				counters.record(kind, u, err, fmt.Sprintf("soak:u%d", i), time.Since(start))
 			}
 		}()
@@ -294,10 +274,10 @@ func TestSoak(t *testing.T) {
 		jwtauthtest.EmptySetFault(),
 		jwtauthtest.FlapFault(jwtauthtest.StatusFault(http.StatusBadGateway), iss.KeysHandler(), iss.KeysHandler()),
 	}
-	ticker := func(every time.Duration, f func()) {
-		tickers.Add(1)
+	ticker := func(group *sync.WaitGroup, every time.Duration, f func()) {
+		group.Add(1)
 		go func() {
-			defer tickers.Done()
+			defer group.Done()
 			tk := time.NewTicker(every)
 			defer tk.Stop()
 			for {
@@ -310,13 +290,13 @@ func TestSoak(t *testing.T) {
 			}
 		}()
 	}
-	ticker(150*time.Millisecond, func() {
+	ticker(&faultTickers, 150*time.Millisecond, func() {
 		n := faults.Add(1)
 		iss.SetJWKSHandler(faultModes[int(n)%len(faultModes)])
 	})
 	// Key rotation: alternately graceful (old keys stay published) and
 	// abrupt (old keys removed), then re-mint at once.
-	ticker(700*time.Millisecond, func() {
+	ticker(&faultTickers, 700*time.Millisecond, func() {
 		n := rotations.Add(1)
 		if err := iss.RotateKeys(n%2 == 1); err != nil {
 			t.Errorf("RotateKeys: %v", err)
@@ -329,44 +309,39 @@ func TestSoak(t *testing.T) {
 		}
 		pool.Store(tokens)
 	})
-	// Configuration rebuilds: a new Authenticator from the same
-	// configuration, swapped in once Ready, the old one closed once its
-	// in-flight calls are done.
-	reload := func() bool {
-		next, err := build(ctx)
-		if err != nil {
+	// Configuration reloads through the reload package: the new
+	// Authenticator is swapped in once Ready, the old one closed when its
+	// last in-flight call returns; a reload whose keys cannot be fetched in
+	// time keeps the old one serving.
+	var gens atomic.Int64
+	reloadNow := func() bool {
+		writeConfig(gens.Add(1))
+		if err := live.Reload(ctx); err != nil {
 			failedReloads.Add(1)
 			return false
 		}
 		reloads.Add(1)
-		old := live.Swap(next)
-		retirers.Add(1)
-		go func() {
-			defer retirers.Done()
-			time.Sleep(50 * time.Millisecond) // grace period
-			old.retire()
-		}()
 		return true
 	}
-	ticker(400*time.Millisecond, func() { reload() })
+	ticker(&reloadTicker, 400*time.Millisecond, func() { reloadNow() })
 
 	time.Sleep(duration)
 	// Stop the faults, rotations and reloads; reload once more with a
 	// healthy endpoint while the workers still run (so that every run
 	// swaps at least once under load), then stop the workers.
 	close(stopTickers)
-	tickers.Wait()
+	faultTickers.Wait()
 	iss.SetJWKSHandler(nil)
-	require.True(t, reload(), "reload with a healthy JWKS endpoint")
+	reloadTicker.Wait()
+	require.True(t, reloadNow(), "reload with a healthy JWKS endpoint")
 	time.Sleep(100 * time.Millisecond)
 	close(stop)
 	wg.Wait()
 	elapsed := time.Since(start)
-	retirers.Wait()
+	require.Equal(t, reloads.Load()+1, int64(live.Status().Generation), "every successful reload swapped once")
 
-	final := live.Load()
 	heapAfter := soakHeap()
-	final.retire()
+	require.NoError(t, live.Close())
 	client.CloseIdleConnections()
 	goroutinesAfter := soakSettle(goroutinesBefore, 5*time.Second)
 
