@@ -49,8 +49,8 @@ END {
     printf "%-52s %12.0f %9s %9s %10s %10s %10s\n", name, med[name], b[name], a[name], r1, r2, r3
   }
   # Throughput on all cores against one goroutine (same token, same config).
-  split("structauth kube-apiserver", who, " ")
-  for (i = 1; i <= 2; i++) {
+  split("raw-verify structauth kube-apiserver", who, " ")
+  for (i = 1; i <= 3; i++) {
     s = "cel-policy/RS256/" who[i]; p = "parallel/cel-policy/RS256/" who[i]
     if ((s in med) && (p in med) && med[p] > 0)
       printf "RunParallel speedup %-15s %.2fx (%.0f ns/op serial, %.0f ns/op parallel)\n", who[i], med[s] / med[p], med[s], med[p]
