@@ -157,6 +157,16 @@ func (e *EntraAuthenticator) Authenticate(ctx context.Context, token string) (*E
 	}
 	if cs != nil {
 		if err := e.precheck(cs); err != nil {
+			// A claim-level refusal of a token that is not even signed
+			// by the issuer would hide the forgery (the CVE-2024-51744
+			// pattern): report the signature first.
+			if serr := e.signatureFirst(ctx, jws, cs, err); serr != nil {
+				var je *Error
+				if errors.As(serr, &je) {
+					return nil, e.explain(je, token, cs)
+				}
+				return nil, serr
+			}
 			return nil, err
 		}
 	}
@@ -183,6 +193,29 @@ func (e *EntraAuthenticator) Authenticate(ctx context.Context, token string) (*E
 		}
 	}
 	return e.finish(ctx, token, u, jws, cs, jwksURI)
+}
+
+// signatureFirst checks the algorithm and signature of a token the
+// precheck refused with a claim-level error, and returns the signature
+// error if there is one. Format-level refusals (ambiguous claim names) and
+// tokens whose key might be an application key are left as they are.
+func (e *EntraAuthenticator) signatureFirst(ctx context.Context, jws *jose.JWS, cs *claims.Set, pre *Error) error {
+	if pre.Check == CheckFormat {
+		return nil
+	}
+	ia := e.auth.byIssuer[entraString(cs, "iss")]
+	if ia == nil {
+		return nil
+	}
+	if err := ia.checkAlgorithm(jws); err != nil {
+		return err
+	}
+	err := ia.verifySignature(ctx, jws)
+	var je *Error
+	if err == nil || (errors.As(err, &je) && je.kind == ErrUnknownKey && e.appKeys != nil) {
+		return nil
+	}
+	return err
 }
 
 // precheck runs before the standard checks, on the unverified claims: it

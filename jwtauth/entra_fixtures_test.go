@@ -281,6 +281,8 @@ var entraCases = []entraCase{
 		want:   entraWant{username: "dave@outlook.com", email: "dave@outlook.com", uid: tidMSA + "/" + oidCarol}},
 	{id: "F8c iss tenant is not tid", cfg: "CFG-MT(*)", o: v2, claims: fx("F8", map[string]any{"tid": tidA}),
 		want: rejects(jwtauth.ErrClaimRule, jwtauth.ErrEntraTenantMismatch)},
+	{id: "F8c2 iss tenant is not tid, and not signed by the issuer", cfg: "CFG-MT(*)", o: jwtauthtest.EntraSignOptions{Key: jwtauthtest.EntraKeyUSGov},
+		claims: fx("F8", map[string]any{"tid": tidA}), want: rejects(jwtauth.ErrSignature)},
 	{id: "F8d {tenantid} in iss", cfg: "CFG-MT(*)", o: v2, claims: fx("F8", map[string]any{"iss": "https://login.microsoftonline.com/{tenantid}/v2.0"}),
 		want: rejects(jwtauth.ErrUnknownIssuer, jwtauth.ErrEntraIssuerForm)},
 	{id: "F8e non-GUID tid", cfg: "CFG-MT(*)", o: v2, claims: fx("F8", map[string]any{"iss": "https://login.microsoftonline.com/common/v2.0", "tid": "common"}),
