@@ -11,8 +11,15 @@
 //     v1beta1 or v1); New validates it with kube-apiserver's rules and
 //     compiles its CEL once; Authenticate verifies a token and maps it to
 //     a User; MapClaims runs a claim set through the same mapping for
-//     policy tests.
-//   - jwtauth/jwtauthtest: an in-process OIDC issuer for tests.
+//     policy tests; Explain shows every step of that decision.
+//   - jwtauth/jwtauthtest: an in-process OIDC issuer for tests, with
+//     presets for common providers' token shapes.
+//   - jwtauth/policytest: declarative YAML policy tests run by go test.
+//   - jwtauth/httpauth: net/http bearer-token middleware.
+//   - jwtauth/tokencache: a result cache in front of an authenticator.
+//   - jwtauth/tokenreview: a Kubernetes TokenReview webhook handler.
+//   - jwtauth/reload: an authenticator that follows a configuration file.
+//   - cmd/structauth: the command-line tool (lint, explain, test, demo).
 //   - claims: strict decoding of a JWT claim set and typed access to it.
 //   - celmap: kube-apiserver's authentication CEL environment.
 //   - discovery: OIDC discovery and JWKS with bounded, verified fetches.
