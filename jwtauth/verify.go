@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -196,12 +197,22 @@ func (ia *issuerAuthenticator) checkRegisteredClaims(cs *claims.Set, now time.Ti
 		return newError(CheckExpiry, ErrExpired, "token has no exp claim").at(ia)
 	}
 	if exp.Before(now) {
-		return newError(CheckExpiry, ErrExpired, "token is expired (exp %s, now %s)", exp.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)).at(ia)
+		return newError(CheckExpiry, ErrExpired, "token is expired (exp %s, now %s)", formatDate(exp), now.UTC().Format(time.RFC3339)).at(ia)
 	}
 	if hasNbf && now.Add(nbfLeeway).Before(nbf) {
-		return newError(CheckNotBefore, ErrNotYetValid, "current time %s is before the nbf (not before) time %s", now.UTC().Format(time.RFC3339), nbf.UTC().Format(time.RFC3339)).at(ia)
+		return newError(CheckNotBefore, ErrNotYetValid, "current time %s is before the nbf (not before) time %s", now.UTC().Format(time.RFC3339), formatDate(nbf)).at(ia)
 	}
 	return nil
+}
+
+// formatDate renders a token's NumericDate for an error message: RFC 3339
+// for years 0001-9999, and the plain number of seconds otherwise (a hostile
+// exp such as -2^63 would print a wrapped, meaningless date).
+func formatDate(t time.Time) string {
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return strconv.FormatInt(t.Unix(), 10) + " seconds since 1970"
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func (ia *issuerAuthenticator) audienceMatches(aud []string) bool {
