@@ -88,9 +88,11 @@ func (c claimFields) loadField(name string) ref.Val {
 	if raw == nil {
 		raw = json.RawMessage("null") // what RawMessage.MarshalJSON gives for nil
 	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return types.NewErr("claim %q failed to unmarshal: %w", name, err)
+	v, ok := decodeSimple(raw)
+	if !ok {
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return types.NewErr("claim %q failed to unmarshal: %w", name, err)
+		}
 	}
 	return nativeWithUnescaping(v)
 }
