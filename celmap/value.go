@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 )
 
@@ -85,28 +86,36 @@ func (v Value) StringList() ([]string, error) {
 // stringsOf collects the non-empty strings of a list's native form.
 func stringsOf(native any) ([]string, error) {
 	var out []string
-	add := func(x any) error {
-		s, ok := x.(string)
-		if !ok {
-			return ErrNotStringList
+	keep := func(s string, n int) {
+		if s == "" {
+			return
 		}
-		if s != "" {
-			out = append(out, s)
+		if out == nil {
+			out = make([]string, 0, n) // one allocation for the result
 		}
-		return nil
+		out = append(out, s)
 	}
 	switch elems := native.(type) {
 	case []any: // JSON arrays decoded from claims
 		for _, e := range elems {
-			if err := add(e); err != nil {
-				return nil, err
+			s, ok := e.(string)
+			if !ok {
+				return nil, ErrNotStringList
 			}
+			keep(s, len(elems))
 		}
 	case []ref.Val: // lists built by CEL
 		for _, e := range elems {
-			if err := add(e.Value()); err != nil {
-				return nil, err
+			// types.String directly: Value() would box the string.
+			if sv, ok := e.(types.String); ok {
+				keep(string(sv), len(elems))
+				continue
 			}
+			s, ok := e.Value().(string)
+			if !ok {
+				return nil, ErrNotStringList
+			}
+			keep(s, len(elems))
 		}
 	default:
 		return nil, ErrNotStringList
