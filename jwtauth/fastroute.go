@@ -33,12 +33,9 @@ func (a *Authenticator) fastUnknownIssuer(token string) *Error {
 	if err != nil {
 		return nil
 	}
-	iss, ok := scanIssuer(stack[:n])
+	iss, ok := scanIssuer(stack[:n], a.byIssuer)
 	if !ok {
-		return nil
-	}
-	if _, known := a.byIssuer[string(iss)]; known {
-		return nil
+		return nil // not certain, or a configured issuer: the full path
 	}
 	s := string(iss)
 	if s == "accounts.google.com" {
@@ -81,8 +78,11 @@ func payloadSegment(token string) (string, bool) {
 // object. ok is false whenever the answer is not certain: malformed JSON,
 // trailing bytes, an escaped member name or "iss" value, "iss" missing,
 // repeated or not a string, or a member name that is a case variant of a
-// registered claim (the full path rejects those as malformed).
-func scanIssuer(b []byte) (iss []byte, ok bool) {
+// registered claim (the full path rejects those as malformed). It is also
+// false, at once, when the "iss" found is a key of known: most
+// tokens are for a configured issuer, and the full path reads them again
+// anyway, so the rest of the payload need not be scanned.
+func scanIssuer(b []byte, known map[string]*issuerAuthenticator) (iss []byte, ok bool) {
 	s := jsonScan{b: b}
 	s.space()
 	if !s.eat('{') {
@@ -110,6 +110,9 @@ func scanIssuer(b []byte) (iss []byte, ok bool) {
 			}
 			v, esc, good := s.str()
 			if !good || esc {
+				return nil, false
+			}
+			if _, ours := known[string(v)]; ours {
 				return nil, false
 			}
 			iss, found = v, true

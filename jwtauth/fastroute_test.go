@@ -39,7 +39,7 @@ func TestScanIssuer(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := scanIssuer([]byte(tc.payload))
+			got, ok := scanIssuer([]byte(tc.payload), nil)
 			if tc.iss == "" {
 				require.False(t, ok, "scan claimed certainty: %q", got)
 				return
@@ -83,7 +83,7 @@ func FuzzFastUnknownIssuer(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		iss, ok := scanIssuer(payload)
+		iss, ok := scanIssuer(payload, nil)
 		if !ok {
 			return
 		}
@@ -108,4 +108,20 @@ func FuzzFastUnknownIssuer(f *testing.F) {
 			t.Fatal("payloadSegment lost the payload")
 		}
 	})
+}
+
+func TestScanIssuerStopsAtKnownIssuer(t *testing.T) {
+	known := map[string]*issuerAuthenticator{"https://ours": nil}
+	// A configured issuer ends the scan at once: even a broken tail is
+	// left to the full path, which decides everything again.
+	_, ok := scanIssuer([]byte(`{"iss":"https://ours","sub":`), known)
+	require.False(t, ok)
+	_, ok = scanIssuer([]byte(`{"iss":"https://ours","iss":"https://other"}`), known)
+	require.False(t, ok)
+	// Another issuer is still checked to the end.
+	iss, ok := scanIssuer([]byte(`{"iss":"https://other","sub":"x"}`), known)
+	require.True(t, ok)
+	require.Equal(t, "https://other", string(iss))
+	_, ok = scanIssuer([]byte(`{"iss":"https://other","sub":`), known)
+	require.False(t, ok)
 }
