@@ -115,9 +115,7 @@ func buildOurs(b *testing.B, iss *jwtauthtest.Issuer, a jwtauth.JWTAuthenticator
 }
 
 // oursImpl adapts anything with our Authenticate signature.
-func oursImpl(auth interface {
-	Authenticate(context.Context, string) (*jwtauth.User, error)
-}) impl {
+func oursImpl(auth jwtauth.TokenAuthenticator) impl {
 	return impl{"structauth", func(ctx context.Context, tok string) (string, error) {
 		u, err := auth.Authenticate(ctx, tok)
 		if err != nil {

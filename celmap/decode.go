@@ -1,9 +1,11 @@
 package celmap
 
 import (
+	"bytes"
 	"strconv"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/structauth/structauth/claims"
 )
 
 // decodeSimple decodes the claim shapes most expressions read — a plain
@@ -25,7 +27,7 @@ func decodeSimple(raw []byte) (v any, ok bool) {
 		}
 		return string(raw[1 : end-1]), true
 	case c == '-' || '0' <= c && c <= '9':
-		if !jsonNumber(raw) {
+		if end, ok := claims.NumberEnd(raw, 0); !ok || end != len(raw) {
 			return nil, false
 		}
 		f, err := strconv.ParseFloat(string(raw), 64)
@@ -65,87 +67,22 @@ func plainString(raw []byte, i int) (int, bool) {
 }
 
 // plainStringArray decodes a compact array of plain strings (no
-// whitespace between elements, as in a signed token's payload) into
-// []any, the strings sharing one backing string.
+// whitespace, as in a signed token's payload) into []any with
+// claims.PlainStrings, the strings sharing one backing string.
 func plainStringArray(raw []byte) (any, bool) {
-	if len(raw) < 2 || raw[len(raw)-1] != ']' {
-		return nil, false
-	}
-	if len(raw) == 2 {
+	if string(raw) == "[]" {
 		return []any{}, true
 	}
-	n, size := 0, 0
-	for i := 1; ; {
-		end, ok := plainString(raw, i)
-		if !ok || raw[i] != '"' {
-			return nil, false
-		}
-		n++
-		size += end - i - 2
-		if end == len(raw)-1 {
-			break
-		}
-		if raw[end] != ',' {
-			return nil, false
-		}
-		i = end + 1
-		if i >= len(raw) {
-			return nil, false
-		}
+	if bytes.ContainsAny(raw, " \t\n\r") {
+		return nil, false // encoding/json decides
 	}
-	var b strings.Builder
-	b.Grow(size)
-	for i := 1; i < len(raw)-1; {
-		end, _ := plainString(raw, i)
-		b.Write(raw[i+1 : end-1])
-		i = end + 1
+	strs, ok := claims.PlainStrings(raw, "")
+	if !ok {
+		return nil, false
 	}
-	all := b.String()
-	out := make([]any, n)
-	from := 0
-	for i, k := 1, 0; i < len(raw)-1; k++ {
-		end, _ := plainString(raw, i)
-		l := end - i - 2
-		out[k] = all[from : from+l]
-		from += l
-		i = end + 1
+	out := make([]any, len(strs))
+	for i, s := range strs {
+		out[i] = s
 	}
 	return out, true
-}
-
-// jsonNumber reports whether raw is exactly one JSON number (RFC 8259 §6).
-func jsonNumber(raw []byte) bool {
-	i := 0
-	if raw[i] == '-' {
-		i++
-	}
-	digits := func() int {
-		start := i
-		for i < len(raw) && '0' <= raw[i] && raw[i] <= '9' {
-			i++
-		}
-		return i - start
-	}
-	switch {
-	case i < len(raw) && raw[i] == '0':
-		i++
-	case digits() == 0:
-		return false
-	}
-	if i < len(raw) && raw[i] == '.' {
-		i++
-		if digits() == 0 {
-			return false
-		}
-	}
-	if i < len(raw) && (raw[i] == 'e' || raw[i] == 'E') {
-		i++
-		if i < len(raw) && (raw[i] == '+' || raw[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	return i == len(raw)
 }

@@ -276,6 +276,16 @@ func hex4(b []byte, i int) (rune, bool) {
 	return r, true
 }
 
+// NumberEnd returns the index just past the RFC 8259 number that starts
+// at b[i], and whether there is one; the grammar is the claims parser's.
+func NumberEnd(b []byte, i int) (end int, ok bool) {
+	if i >= len(b) {
+		return i, false
+	}
+	end, err := scanNumber(b, i)
+	return end, err == nil
+}
+
 // scanNumber returns the index just past the RFC 8259 number at b[i]:
 // -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
 func scanNumber(b []byte, i int) (int, error) {

@@ -219,6 +219,17 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (*User, 
 	return ia.mapUser(ctx, cs)
 }
 
+// TokenAuthenticator is anything that authenticates a bearer token as
+// Authenticator does: *Authenticator, and the wrappers in the
+// subpackages (tokencache.Cache, reload.Authenticator). httpauth and
+// tokenreview accept any of them. Implementations are safe for
+// concurrent use.
+type TokenAuthenticator interface {
+	Authenticate(ctx context.Context, token string) (*User, error)
+}
+
+var _ TokenAuthenticator = (*Authenticator)(nil)
+
 // MapClaims runs a claim set through the same pipeline as Authenticate but
 // without a token: routing by "iss", the registered claims' types, the
 // audience check, the distributed-claims sanity check, mappings, claim

@@ -1,6 +1,10 @@
 package jwtauth
 
-import "encoding/base64"
+import (
+	"encoding/base64"
+
+	"github.com/structauth/structauth/claims"
+)
 
 // A proxy in front of several identity systems sees many tokens that are
 // not ours (other issuers, opaque tokens). kube-apiserver's
@@ -332,32 +336,9 @@ func (s *jsonScan) literal(lit string) bool {
 	return true
 }
 
-// number skips a JSON number (RFC 8259 §6 grammar).
+// number skips a JSON number (the claims parser's grammar).
 func (s *jsonScan) number() bool {
-	s.eat('-')
-	switch {
-	case s.eat('0'):
-	case s.digits() == 0:
-		return false
-	}
-	if s.eat('.') && s.digits() == 0 {
-		return false
-	}
-	if s.eat('e') || s.eat('E') {
-		if !s.eat('+') {
-			s.eat('-')
-		}
-		if s.digits() == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func (s *jsonScan) digits() int {
-	start := s.i
-	for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
-		s.i++
-	}
-	return s.i - start
+	end, ok := claims.NumberEnd(s.b, s.i)
+	s.i = end
+	return ok
 }

@@ -4,14 +4,16 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/structauth/structauth/claims"
 )
 
-// checkPlainStringArray asserts the property plainStringArray rests on:
+// checkPlainStringArray asserts the property claims.PlainStrings rests on:
 // whenever it answers, stringOrArray (kube-apiserver's decoding) plus the
 // prefix gives the very same groups.
 func checkPlainStringArray(t *testing.T, raw []byte, prefix string) bool {
 	t.Helper()
-	got, ok := plainStringArray(raw, prefix)
+	got, ok := claims.PlainStrings(raw, prefix)
 	if !ok {
 		return false
 	}

@@ -1,7 +1,6 @@
 package httpauth
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,11 +9,10 @@ import (
 	"github.com/structauth/structauth/jwtauth"
 )
 
-// TokenAuthenticator authenticates a bearer token. *jwtauth.Authenticator
-// and *tokencache.Cache satisfy it.
-type TokenAuthenticator interface {
-	Authenticate(ctx context.Context, token string) (*jwtauth.User, error)
-}
+// TokenAuthenticator authenticates a bearer token: jwtauth's interface,
+// satisfied by *jwtauth.Authenticator, *tokencache.Cache and
+// *reload.Authenticator.
+type TokenAuthenticator = jwtauth.TokenAuthenticator
 
 var _ TokenAuthenticator = (*jwtauth.Authenticator)(nil)
 

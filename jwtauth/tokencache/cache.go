@@ -35,11 +35,9 @@ const maxShards = 32
 // evictSample is how many entries one eviction looks at.
 const evictSample = 8
 
-// Authenticator is what the cache wraps, and what it is itself:
-// *jwtauth.Authenticator satisfies it.
-type Authenticator interface {
-	Authenticate(ctx context.Context, token string) (*jwtauth.User, error)
-}
+// Authenticator is what the cache wraps, and what it is itself
+// (jwtauth.TokenAuthenticator): *jwtauth.Authenticator satisfies it.
+type Authenticator = jwtauth.TokenAuthenticator
 
 var (
 	_ Authenticator = (*jwtauth.Authenticator)(nil)

@@ -13,12 +13,10 @@ import (
 	"github.com/structauth/structauth/jwtauth"
 )
 
-// TokenAuthenticator authenticates a bearer token. *jwtauth.Authenticator
-// and *reload.Authenticator implement it. It must be safe for concurrent
-// use.
-type TokenAuthenticator interface {
-	Authenticate(ctx context.Context, token string) (*jwtauth.User, error)
-}
+// TokenAuthenticator authenticates a bearer token: jwtauth's interface,
+// implemented by *jwtauth.Authenticator, *reload.Authenticator and
+// *tokencache.Cache. It must be safe for concurrent use.
+type TokenAuthenticator = jwtauth.TokenAuthenticator
 
 // DefaultMaxBodyBytes bounds a request body: twice jwtauth's default token
 // limit, which leaves room for the JSON around the token.
