@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"sort"
@@ -181,6 +182,13 @@ func diffCases() []diffCase {
 		{name: "iat string", claims: map[string]any{"iat": "x"}},
 		{name: "iat future", claims: map[string]any{"iat": h}},
 		{name: "nbf null", claims: map[string]any{"nbf": null{}}},
+		{name: "nbf out of range", claims: map[string]any{"nbf": 1e21}},
+		{name: "nbf max int64", claims: map[string]any{"nbf": json.Number("9223372036854775807")}},
+		{name: "nbf -1e21", claims: map[string]any{"nbf": -1e21}},
+		{name: "nbf 1e400", claims: map[string]any{"nbf": json.Number("1e400")}},
+		{name: "iat out of range", claims: map[string]any{"iat": 1e21}},
+		{name: "exp out of range", claims: map[string]any{"exp": 1e21}},
+		{name: "exp max int64", claims: map[string]any{"exp": json.Number("9223372036854775807")}},
 		{name: "nbf 30s", claims: map[string]any{"nbf": time.Now().Add(30 * time.Second).Unix()}},
 		{name: "nbf 5m", claims: map[string]any{"nbf": time.Now().Add(5 * time.Minute).Unix()}},
 		{name: "nonce number", claims: map[string]any{"nonce": 1}},

@@ -109,10 +109,13 @@ const (
 // JSON string holding a JSON number; its integer value exactly when it
 // parses as an int64, otherwise its float64 value truncated toward zero.
 //
-// Stricter than go-oidc, which converts out-of-range floats to int64 with
-// an implementation-defined result: values outside the int64 range of
-// seconds, or so large that time.Unix would overflow, are errors. JSON
-// null is an error (callers that treat a null nbf as absent check Raw).
+// Numbers outside the int64 range of seconds, or so large that time.Unix
+// would overflow, are errors wrapping ErrOutOfRange (go-oidc converts them
+// to a time in the distant past: its float-to-int64 conversion is
+// implementation-defined and time.Unix wraps; jwtauth reproduces that
+// decision). A number too large for a float64, such as 1e400, is a type
+// error, as in go-oidc. JSON null is an error (callers that treat a null
+// nbf as absent check Raw).
 func (s *Set) NumericDate(name string) (time.Time, error) {
 	raw, ok := s.Raw(name)
 	if !ok {
@@ -149,12 +152,12 @@ func (s *Set) NumericDate(name string) (time.Time, error) {
 		// float64(1<<63) is exact; anything at or above it, or below
 		// -1<<63, does not fit an int64.
 		if !(f >= -(1<<63) && f < 1<<63) {
-			return time.Time{}, fmt.Errorf("claims: claim %q is out of range", shorten(name))
+			return time.Time{}, fmt.Errorf("claims: claim %q is %w", shorten(name), ErrOutOfRange)
 		}
 		sec = int64(f)
 	}
 	if sec > maxUnix || sec < minUnix {
-		return time.Time{}, fmt.Errorf("claims: claim %q is out of range", shorten(name))
+		return time.Time{}, fmt.Errorf("claims: claim %q is %w", shorten(name), ErrOutOfRange)
 	}
 	return time.Unix(sec, 0), nil
 }

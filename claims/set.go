@@ -19,6 +19,9 @@ var (
 	ErrDuplicateClaim = errors.New("claims: duplicate claim")
 	// ErrNotPresent: the claim is absent.
 	ErrNotPresent = errors.New("claims: claim not present")
+	// ErrOutOfRange: a NumericDate that is a valid number but too large
+	// or too small for time.Unix (see Set.NumericDate).
+	ErrOutOfRange = errors.New("out of range")
 )
 
 // MaxDepth bounds the nesting of objects and arrays in a claim set; the

@@ -209,6 +209,9 @@ func (ia *issuerAuthenticator) checkRegisteredClaims(cs *claims.Set, now time.Ti
 // for years 0001-9999, and the plain number of seconds otherwise (a hostile
 // exp such as -2^63 would print a wrapped, meaningless date).
 func formatDate(t time.Time) string {
+	if t.Equal(distantPast) {
+		return "out of range, read as the distant past"
+	}
 	if y := t.UTC().Year(); y < 1 || y > 9999 {
 		return strconv.FormatInt(t.Unix(), 10) + " seconds since 1970"
 	}
@@ -257,11 +260,23 @@ func numericDate(cs *claims.Set, name string, nullable bool) (time.Time, bool, e
 		return time.Time{}, false, errors.New("null is not a number")
 	}
 	t, err := cs.NumericDate(name)
+	if errors.Is(err, claims.ErrOutOfRange) {
+		// go-oidc v2 turns such a number into a time in the distant past
+		// on every platform (int64(f) is MinInt64 on amd64 and saturates
+		// on arm64, and time.Unix wraps past its range): exp is expired,
+		// nbf passes, iat is not checked. kube-apiserver decides so.
+		return distantPast, true, nil
+	}
 	if err != nil {
 		return time.Time{}, false, err
 	}
 	return t, true, nil
 }
+
+// distantPast stands for a NumericDate out of time.Unix's range. Its one
+// nanosecond tells it from an exp of exactly -2^63 seconds (NumericDate
+// returns whole seconds).
+var distantPast = time.Unix(-1<<63, 1)
 
 // claimSource mirrors an entry of "_claim_sources".
 type claimSource struct {

@@ -19,4 +19,5 @@ func TestFormatDate(t *testing.T) {
 	} {
 		require.Equal(t, tc.want, formatDate(time.Unix(tc.sec, 0)), tc.sec)
 	}
+	require.Equal(t, "out of range, read as the distant past", formatDate(distantPast))
 }
