@@ -53,11 +53,21 @@ func (t FieldErrorType) String() string {
 // "jwt[0].issuer.url"), what is wrong, the offending value and a detail.
 // Its Error text is identical to kube-apiserver's field.Error.
 type FieldError struct {
-	Type     FieldErrorType
-	Field    string
+	Type  FieldErrorType
+	Field string
+	// BadValue is the offending value: a string, a number, a bool, or a
+	// NamedString for the fields whose Kubernetes type is a named string
+	// type (audienceMatchPolicy, egressSelectorType).
 	BadValue any
 	Detail   string
 }
+
+// NamedString is a bad value of a field whose Kubernetes type is a named
+// string type (AudienceMatchPolicyType, EgressSelectorType).
+// apimachinery prints such values as JSON (json.Marshal escapes <, > and
+// & and control characters) where a plain string is printed with %q;
+// keeping the distinction keeps the error text identical.
+type NamedString string
 
 // Error returns "<field>: <body>".
 func (e *FieldError) Error() string {

@@ -24,6 +24,8 @@ func TestValidateFieldErrorFormatting(t *testing.T) {
 		{fieldInvalid("a", int64(3), "int64"), "a: Invalid value: 3: int64"},
 		{fieldInvalid("a", 2.5, "float"), "a: Invalid value: 2.5: float"},
 		{fieldInvalid("a", true, "bool"), "a: Invalid value: true: bool"},
+		{fieldInvalid("a", "<a&b>\x01", "plain"), `a: Invalid value: "<a&b>\x01": plain`},
+		{fieldInvalid("a", NamedString("<a&b>\x01\u0085"), "named"), "a: Invalid value: \"\\u003ca\\u0026b\\u003e\\u0001\u0085\": named"}, // U+0085 stays raw, as in kube
 		{fieldInvalid("a", []kubeAnonymousCondition{{Path: "/healthz"}}, "json"), `a: Invalid value: [{"Path":"/healthz"}]: json`},
 		{fieldInvalid("a", feStringer{}, "stringer"), "a: Invalid value: stringer: stringer"},
 		{fieldInvalid("a", map[[2]int]int{}, "gostring"), "a: Invalid value: map[[2]int]int{}: gostring"},

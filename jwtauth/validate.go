@@ -285,10 +285,10 @@ func (v *configValidator) audiences(auds []string, policy string, p, policyPath 
 		seen[aud] = true
 	}
 	if len(auds) > 1 && policy != AudienceMatchPolicyMatchAny {
-		v.add(fieldInvalid(policyPath, policy, "audienceMatchPolicy must be MatchAny for multiple audiences"))
+		v.add(fieldInvalid(policyPath, NamedString(policy), "audienceMatchPolicy must be MatchAny for multiple audiences"))
 	}
 	if len(auds) == 1 && policy != "" && policy != AudienceMatchPolicyMatchAny {
-		v.add(fieldInvalid(policyPath, policy, "audienceMatchPolicy must be empty or MatchAny for single audience"))
+		v.add(fieldInvalid(policyPath, NamedString(policy), "audienceMatchPolicy must be empty or MatchAny for single audience"))
 	}
 }
 
@@ -305,7 +305,7 @@ func (v *configValidator) egressSelector(t string, p fieldPath) {
 	switch t {
 	case "", "controlplane", "cluster":
 	default:
-		v.add(fieldInvalid(p, t, "egress selector must be either controlplane or cluster"))
+		v.add(fieldInvalid(p, NamedString(t), "egress selector must be either controlplane or cluster"))
 	}
 }
 
