@@ -158,17 +158,6 @@ var vdiffReportMax = 3
 // of this list only; delete an entry once it is fixed and the test fails
 // again on any input it would have excused.
 var vdiffKnown = map[string]string{
-	// Ours wrong. sigs.k8s.io/yaml decodes with go.yaml.in/yaml/v2, whose
-	// decode.go scalar() and resolve.go resolve() resolve a scalar with an
-	// explicit standard tag as if it were plain text of that type, even when
-	// quoted: `!!null ''` is null, `!!int "1"` is 1, `!!binary "aGk="` is
-	// "hi" (invalid base64: "!!binary value contains invalid base64 data"),
-	// and a mismatch (`!!int "x"`, `!!bool "a"`, `!!null true`,
-	// `!!timestamp "x"`) fails with "cannot decode !!str `x` as a !!int".
-	// structauth keeps a quoted tagged scalar as a string, ignores the tag's
-	// type on mismatches and does not decode !!binary. Detected by replacing
-	// every tagged scalar with the value yaml.v2 gives it: ours then agrees.
-	"yaml-explicit-tag": "explicit YAML tags are not resolved like yaml.v2",
 
 	// Kube quirk; ours differs. install.Install registers the internal
 	// version too, so the UniversalDecoder of kubeLoad (and of kube-apiserver's

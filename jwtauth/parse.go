@@ -2,6 +2,7 @@ package jwtauth
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -88,6 +89,9 @@ func parseYAMLDocument(data []byte) (*yaml.Node, error) {
 	// anything after the first document is ignored.
 	if len(doc.Content) == 0 || isEmptyNull(doc.Content[0]) {
 		return nil, errors.New("jwtauth: empty config data")
+	}
+	if err := resolveExplicitTags(doc.Content[0]); err != nil {
+		return nil, err
 	}
 	root := resolveAlias(doc.Content[0])
 	if root.Kind != yaml.MappingNode {
@@ -539,6 +543,92 @@ func yaml11Timestamp(in string) bool {
 		if _, err := time.Parse(layout, in); err == nil {
 			return true
 		}
+	}
+	return false
+}
+
+// resolveExplicitTags gives every scalar written with an explicit standard
+// tag (`!!null ""`, `!!int "1"`, `!!binary aGk=`) the value yaml.v2, which
+// sigs.k8s.io/yaml uses, gives it: the text is resolved as a plain scalar,
+// quoted or not, and must then be of the tag's type (an int is also a
+// float; anything is a !!str); !!binary is base64-decoded. A mismatch is
+// an error, as in kube-apiserver. Resolved nodes are rewritten in the form
+// the JSON path uses (type as tag, canonical text), so a node reached
+// again through an alias resolves to the same value.
+func resolveExplicitTags(top *yaml.Node) error {
+	stack := []*yaml.Node{top}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n.Kind != yaml.ScalarNode {
+			stack = append(stack, n.Content...)
+			continue
+		}
+		if n.Style&yaml.TaggedStyle == 0 {
+			continue
+		}
+		in := n.Value
+		mismatch := func() error {
+			shown := in
+			if len(shown) > 64 {
+				shown = shown[:64] + "..."
+			}
+			return fmt.Errorf("jwtauth: line %d: cannot decode %q as a %s", n.Line, shown, n.Tag)
+		}
+		switch n.Tag {
+		case "!!str":
+			n.Style = yaml.DoubleQuotedStyle
+			continue
+		case "!!binary":
+			data, err := base64.StdEncoding.DecodeString(in)
+			if err != nil {
+				return fmt.Errorf("jwtauth: line %d: !!binary value contains invalid base64 data", n.Line)
+			}
+			n.Tag, n.Value, n.Style = "!!str", string(data), yaml.DoubleQuotedStyle
+			continue
+		case "!!timestamp":
+			if !yaml11Timestamp(in) {
+				return mismatch()
+			}
+			n.Tag, n.Style = "!!str", yaml.DoubleQuotedStyle
+			continue
+		case "!!null", "!!bool", "!!int", "!!float":
+		default:
+			continue // other tags keep their text, as in yaml.v2
+		}
+		kind, text := resolveYAML11(in)
+		switch {
+		case n.Tag == "!!null" && kind == "null":
+			n.Value = "null"
+		case n.Tag == "!!bool" && kind == "bool",
+			n.Tag == "!!float" && kind == "number",
+			n.Tag == "!!int" && kind == "number" && yaml11Int(text):
+			n.Value = text
+		default:
+			return mismatch()
+		}
+		n.Style = yaml.TaggedStyle
+	}
+	return nil
+}
+
+// yaml11Int reports whether yaml.v2 resolves the numeric text as an
+// integer (rather than a float).
+func yaml11Int(text string) bool {
+	plain := strings.ReplaceAll(text, "_", "")
+	if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
+		return true
+	}
+	if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(plain, "0b"); ok {
+		_, err := strconv.ParseUint(rest, 2, 64)
+		return err == nil
+	}
+	if rest, ok := strings.CutPrefix(plain, "-0b"); ok {
+		_, err := strconv.ParseInt("-"+rest, 2, 64)
+		return err == nil
 	}
 	return false
 }

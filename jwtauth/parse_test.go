@@ -215,6 +215,52 @@ func TestParseConfigYAML11Scalars(t *testing.T) {
 	require.True(t, cfg.Anonymous.Enabled)
 }
 
+func TestParseConfigExplicitTags(t *testing.T) {
+	// An explicit standard tag resolves the text as yaml.v2 does, quoted
+	// or not (kube-apiserver decodes with sigs.k8s.io/yaml): checked side
+	// by side with kube in bench/validation_random_test.go.
+	for _, tc := range []struct {
+		name, yaml string
+		want       func(*testing.T, *AuthenticationConfiguration)
+		wantErr    string
+	}{
+		{name: "null from a quoted empty string", yaml: "jwt:\n- issuer: {url: https://a, audiences: [x]}\n  claimMappings: {uid: !!null ''}\n",
+			want: func(t *testing.T, c *AuthenticationConfiguration) {
+				require.Equal(t, ClaimOrExpression{}, c.JWT[0].ClaimMappings.UID)
+			}},
+		{name: "binary decoded", yaml: "jwt:\n- issuer: {url: !!binary \"aHR0cHM6Ly9h\", audiences: [x]}\n",
+			want: func(t *testing.T, c *AuthenticationConfiguration) { require.Equal(t, "https://a", c.JWT[0].Issuer.URL) }},
+		{name: "bool from quoted text", yaml: "anonymous: {enabled: !!bool 'yes'}\n",
+			want: func(t *testing.T, c *AuthenticationConfiguration) { require.True(t, c.Anonymous.Enabled) }},
+		{name: "str keeps text", yaml: "jwt:\n- issuer: {url: https://a, audiences: [!!str 42, !!str true]}\n",
+			want: func(t *testing.T, c *AuthenticationConfiguration) {
+				require.Equal(t, []string{"42", "true"}, c.JWT[0].Issuer.Audiences)
+			}},
+		{name: "quoted int is a number", yaml: "jwt:\n- issuer: {url: !!int \"0x10\"}\n", wantErr: "json: cannot unmarshal number"},
+		{name: "float accepts an int", yaml: "jwt:\n- issuer: {url: !!float '1'}\n", wantErr: "json: cannot unmarshal number"},
+		{name: "int refuses a float", yaml: "jwt:\n- issuer: {url: !!int '1.5'}\n", wantErr: `cannot decode "1.5" as a !!int`},
+		{name: "kind as int", yaml: "", wantErr: `cannot decode "AuthenticationConfiguration" as a !!int`},
+		{name: "null refuses text", yaml: "jwt:\n- issuer: {url: !!null 'x'}\n", wantErr: `cannot decode "x" as a !!null`},
+		{name: "null refuses a bool", yaml: "anonymous: {enabled: !!null true}\n", wantErr: `cannot decode "true" as a !!null`},
+		{name: "timestamp refuses text", yaml: "jwt:\n- issuer: {url: !!timestamp 'x'}\n", wantErr: `cannot decode "x" as a !!timestamp`},
+		{name: "bad base64", yaml: "jwt:\n- issuer: {url: !!binary '!!'}\n", wantErr: "invalid base64"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := ptHeader + tc.yaml
+			if tc.name == "kind as int" {
+				doc = "apiVersion: apiserver.config.k8s.io/v1\nkind: !!int \"AuthenticationConfiguration\"\n"
+			}
+			cfg, err := ParseConfig([]byte(doc))
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			tc.want(t, cfg)
+		})
+	}
+}
+
 func TestParseConfigAliasesAndMerge(t *testing.T) {
 	_, err := ParseConfig([]byte(ptHeader + `jwt:
 - issuer: &iss
