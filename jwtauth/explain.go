@@ -122,6 +122,9 @@ func (x *Explanation) route(a *Authenticator, cs *claims.Set) *issuerAuthenticat
 	}
 	ia, e := a.route(cs)
 	if e != nil {
+		// Routing also refuses a case variant of a registered claim
+		// ("iSs"), a format failure: the step names the check that failed.
+		step.Check = e.Check
 		x.fail(step, e)
 		return nil
 	}
