@@ -1072,14 +1072,7 @@ func TestDifferentialRandomKnown(t *testing.T) {
 			if k.cfg != nil {
 				k.cfg(&cfg)
 			}
-			claims := map[string]any{"iss": iss.URL, "aud": "my-client", "sub": "jane", "exp": time.Now().Add(time.Hour).Unix()}
-			for key, v := range k.claims {
-				if v == nil {
-					delete(claims, key)
-					continue
-				}
-				claims[key] = v
-			}
+			claims := diffClaims(iss, k.claims)
 			tok, err := iss.Sign("RS256", claims)
 			if err != nil {
 				t.Fatal(err)

@@ -224,14 +224,7 @@ func TestDifferentialKubeAPIServer(t *testing.T) {
 			if tc.cfg != nil {
 				tc.cfg(&cfg)
 			}
-			claims := map[string]any{"iss": iss.URL, "aud": "my-client", "sub": "jane", "exp": time.Now().Add(time.Hour).Unix()}
-			for k, v := range tc.claims {
-				if v == nil {
-					delete(claims, k)
-					continue
-				}
-				claims[k] = v
-			}
+			claims := diffClaims(iss, tc.claims)
 			alg := tc.alg
 			if alg == "" {
 				alg = "RS256"
@@ -252,6 +245,20 @@ func TestDifferentialKubeAPIServer(t *testing.T) {
 		})
 	}
 	t.Logf("%d cases agree, %d differ", agree, differ)
+}
+
+// diffClaims is the default claim set of a case for iss, with over
+// merged in (a nil value deletes the claim).
+func diffClaims(iss *jwtauthtest.Issuer, over map[string]any) map[string]any {
+	claims := map[string]any{"iss": iss.URL, "aud": "my-client", "sub": "jane", "exp": time.Now().Add(time.Hour).Unix()}
+	for k, v := range over {
+		if v == nil {
+			delete(claims, k)
+			continue
+		}
+		claims[k] = v
+	}
+	return claims
 }
 
 type normUser struct {

@@ -499,11 +499,7 @@ func resolveYAML11(in string) (kind, s string) {
 			return "string", in // yaml.v2 keeps timestamps as text
 		}
 		plain := strings.ReplaceAll(in, "_", "")
-		_, ierr := strconv.ParseInt(plain, 0, 64)
-		if ierr == nil {
-			return "number", plain
-		}
-		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
+		if yaml11Int(plain) {
 			return "number", plain
 		}
 		if yaml11Float.MatchString(plain) {
@@ -511,16 +507,7 @@ func resolveYAML11(in string) (kind, s string) {
 				return "number", plain
 			}
 		}
-		if rest, ok := strings.CutPrefix(plain, "0b"); ok {
-			if _, err := strconv.ParseUint(rest, 2, 64); err == nil {
-				return "number", plain
-			}
-		} else if rest, ok := strings.CutPrefix(plain, "-0b"); ok {
-			if _, err := strconv.ParseInt("-"+rest, 2, 64); err == nil {
-				return "number", plain
-			}
-		}
-		if errors.Is(ierr, strconv.ErrRange) {
+		if _, err := strconv.ParseInt(plain, 0, 64); errors.Is(err, strconv.ErrRange) {
 			if _, ok := new(big.Int).SetString(plain, 0); ok {
 				return "number", plain
 			}
@@ -569,11 +556,7 @@ func resolveExplicitTags(top *yaml.Node) error {
 		}
 		in := n.Value
 		mismatch := func() error {
-			shown := in
-			if len(shown) > 64 {
-				shown = shown[:64] + "..."
-			}
-			return fmt.Errorf("jwtauth: line %d: cannot decode %q as a %s", n.Line, shown, n.Tag)
+			return fmt.Errorf("jwtauth: line %d: cannot decode %q as a %s", n.Line, truncate(in, 64), n.Tag)
 		}
 		switch n.Tag {
 		case "!!str":
@@ -612,23 +595,14 @@ func resolveExplicitTags(top *yaml.Node) error {
 	return nil
 }
 
-// yaml11Int reports whether yaml.v2 resolves the numeric text as an
-// integer (rather than a float).
-func yaml11Int(text string) bool {
-	plain := strings.ReplaceAll(text, "_", "")
+// yaml11Int reports whether yaml.v2 resolves plain (a scalar's text
+// without underscores) as an integer rather than a float. Base prefixes
+// 0x, 0o and 0b, with a sign, are part of strconv's base 0, so yaml.v2's
+// separate 0b/-0b attempts never add anything.
+func yaml11Int(plain string) bool {
 	if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
 		return true
 	}
-	if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
-		return true
-	}
-	if rest, ok := strings.CutPrefix(plain, "0b"); ok {
-		_, err := strconv.ParseUint(rest, 2, 64)
-		return err == nil
-	}
-	if rest, ok := strings.CutPrefix(plain, "-0b"); ok {
-		_, err := strconv.ParseInt("-"+rest, 2, 64)
-		return err == nil
-	}
-	return false
+	_, err := strconv.ParseUint(plain, 0, 64)
+	return err == nil
 }
