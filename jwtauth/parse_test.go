@@ -403,6 +403,8 @@ func FuzzParseConfig(f *testing.F) {
 	}
 	f.Add([]byte(ptHeader + ptMinimalJWT))
 	f.Add([]byte(ptHeader + "jwt:\n- issuer:\n    <<: {url: x}\n  claimMappings: {username: {expression: 'claims.?email'}}\n"))
+	// Explicit tags: quoted, aliased, mismatched and binary.
+	f.Add([]byte(ptHeader + "jwt:\n- issuer: {url: &u !!binary \"aHR0cHM6Ly9h\", audiences: [!!str 1, !!int '0b1', *u]}\n  claimMappings: {uid: !!null '', username: !!float \"x\"}\nanonymous: {enabled: !!bool 'yes'}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := ParseConfig(data)
 		if err != nil {
